@@ -1,0 +1,205 @@
+"""The ``engagement`` command line: a thin layer over the package.
+
+Subcommands: ``run`` and ``params`` (here), ``sweep``, ``export`` and ``analyze``
+(``model.sweep``), ``dashboard`` (``model.app``), ``experiment`` and ``plot``
+(``experiments``). Bad input ends with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        raise UsageError(f"{self.prog}: {message}")
+
+
+#: subcommand -> (module, help). Each module has ``add_arguments(parser)`` and ``main(args) -> int``.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("model.cli", "run the model once and write its tables and figure"),
+    "params": ("model.cli", "list every parameter with default, range and meaning"),
+    "sweep": ("model.sweep.cli", "run a parameter sweep from a TOML specification"),
+    "export": ("model.sweep.cli", "export a sweep's tables as CSV"),
+    "analyze": ("model.sweep.cli", "sensitivity analysis (Sobol, Morris) of a finished sweep"),
+    "dashboard": ("model.dashboard", "start the interactive dashboard in the browser"),
+    "experiment": ("experiments.cli", "run one of the article's experiments"),
+    "plot": ("experiments.cli", "redraw an experiment's figures from its stored data"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="engagement", description="Companies competing for users' limited attention.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        try:  # modules here must be light to import: heavy imports go inside NAME_main
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if not (error.name and (module_name + ".").startswith(error.name + ".")):
+                raise
+            continue
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        getattr(module, f"add_{name}_arguments")(command)
+        command.set_defaults(handler=getattr(module, f"{name}_main"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    try:
+        args = build_parser().parse_args(argv)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except UsageError as error:
+        print(f"engagement: error: {error}" if not str(error).startswith("engagement") else f"{error}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as error:  # invalid parameters and specifications
+        print(f"engagement: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("engagement: interrupted", file=sys.stderr)
+        return 130
+
+
+# ====================================================================== helpers shared by subcommands
+def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
+    """``name=value`` strings to a dict; values parsed as JSON when possible (numbers, true, {...})."""
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--set expects name=value, got {pair!r}")
+        try:
+            values[name.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            values[name.strip()] = raw
+    return values
+
+
+def prepare_output_dir(path: str | Path) -> Path:
+    """Create the output folder (and parents) and check it is writable; UsageError otherwise."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe-", delete=True)
+        probe.close()
+    except OSError as error:
+        raise UsageError(f"output folder {str(out)!r} is not writable: {error.strerror}") from None
+    return out
+
+
+def publish(staging: Path, out: Path) -> None:
+    """Move every file of a finished staging folder into ``out`` (each move is atomic)."""
+    for item in sorted(staging.iterdir()):
+        os.replace(item, out / item.name)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def provenance() -> dict[str, Any]:
+    """Package version, git commit and whether the work tree had uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    info: dict[str, Any] = {"package_version": _version(), "git_commit": None, "git_dirty": None}
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        if commit.returncode == 0:
+            info["git_commit"] = commit.stdout.strip()
+            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                   capture_output=True, text=True, timeout=5)
+            info["git_dirty"] = bool(dirty.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return info
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+# ====================================================================== engagement run
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE.toml", help="parameters from a TOML file")
+    parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[], dest="assignments",
+                        help="set one parameter (repeatable); applied after --config")
+    parser.add_argument("--steps", type=int, default=100, help="steps to run (default 100)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--out", default="results/run", metavar="DIR", help="output folder (default results/run)")
+    parser.add_argument("--no-figure", action="store_true", help="skip the figure")
+
+
+def run_main(args: argparse.Namespace) -> int:
+    from .params import Params
+    from .plotting import plot_run
+    from .simulate import simulate
+
+    if args.steps < 0:
+        raise UsageError(f"--steps = {args.steps} must be >= 0")
+    params = Params.from_toml(args.config) if args.config else Params()
+    overrides = parse_assignments(args.assignments)
+    params = params.replace(**overrides) if overrides else params
+    out = prepare_output_dir(args.out)
+    result = simulate(params, steps=args.steps, seed=args.seed)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        meta = {"params": params.to_dict(), "steps": args.steps, "seed": args.seed, **provenance()}
+        (staging / "params.json").write_text(json.dumps(meta, indent=2) + "\n")
+        result.timeseries.to_csv(staging / "timeseries.csv", index=False)
+        result.companies.to_csv(staging / "companies.csv", index=False)
+        (staging / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
+        if not args.no_figure:
+            plot_run(result, staging / "run")
+        publish(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    s = result.summary
+    print(f"{s['steps']} steps, seed {args.seed}: {s['survivors']} of {s['survivors'] + s['exits']} companies "
+          f"survive ({s['exits']} exits, {s['entries']} newcomers); winners {s['winners']}, losers {s['losers']} "
+          f"({s['loser_winner_ratio']:.1f} per winner)")
+    print(f"Gini {s['gini']:.3f}, HHI {s['hhi']:.3f} (effective competitors {s['effective_competitors']:.1f}), "
+          f"top-1 share {s['top1_share']:.3f}, top-10% share {s['top10_share']:.3f}")
+    print(f"written to {out}/")
+    return 0
+
+
+# ====================================================================== engagement params
+def add_params_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table (for the docs)")
+
+
+def params_main(args: argparse.Namespace) -> int:
+    from .params import Params
+
+    rows = Params.describe()
+    if args.markdown:
+        print("| name | default | unit | range | claim | meaning |")
+        print("|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| `{r['name']}` | {r['default']} | {r['unit']} | {r['range']} | {r['claim']} | {r['meaning']} |")
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        print(f"{r['name']:<{width}}  default {r['default']!s:<12} {r['range']:<28} {r['meaning']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

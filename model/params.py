@@ -1,0 +1,244 @@
+"""Every parameter of the model in one place: default, unit, valid range and meaning.
+
+``Params`` is a frozen, typed record. ``Params(**overrides)`` validates every value;
+``Params.from_toml(path)`` reads a TOML file (top-level keys or a ``[params]`` table);
+``params.to_dict()`` gives plain values that ``EngagementModel(**...)`` accepts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .formats import ARTICLE_MIX, FORMAT_NAMES
+
+NETWORKS = ("small_world", "scale_free", "none")
+ENGINES = ("array", "agents")
+
+
+def _p(default: Any, meaning: str, *, unit: str = "-", low: float | None = None,
+       high: float | None = None, choices: tuple[str, ...] | None = None, claim: str = "") -> Any:
+    """Declare one parameter: its default and the metadata the checks and docs read."""
+    return field(default=default, metadata={
+        "meaning": meaning, "unit": unit, "low": low, "high": high, "choices": choices, "claim": claim,
+    })
+
+
+@dataclass(frozen=True)
+class Params:
+    """All model parameters. Construct with keyword overrides; invalid values raise ValueError."""
+
+    # --- market size (C1) -------------------------------------------------------------
+    n_users: int = _p(5_000, "number of users (the potential market)", unit="users", low=100, high=10_000_000, claim="C1")
+    n_companies: int = _p(50, "companies at the start", unit="companies", low=1, high=10_000, claim="C1")
+    attention_budget: float = _p(1.0, "mean attention a user gives per step", unit="attention/step", low=0.0, high=1_000.0, claim="C1")
+    attention_heterogeneity: float = _p(0.5, "spread of attention budgets (sigma of a mean-preserving lognormal)", low=0.0, high=3.0, claim="C1")
+    engagement_slots: int = _p(3, "most companies one user actively engages with at once", unit="companies", low=1, high=20, claim="C1")
+    consideration_set: int = _p(3, "companies a user is shown per step by paid/organic reach", unit="companies/step", low=1, high=20, claim="C1")
+    # --- digital genes: social proof through the user network (C2) ----------------------
+    social_influence: float = _p(1.0, "exponent of the feedback from current engagement to visibility and pull (0 none, 1 proportional, >1 super-linear)", low=0.0, high=5.0, claim="C2")
+    social_baseline: float = _p(0.01, "visibility/pull a company has with zero engagement, relative to full adoption", low=1e-6, high=1.0, claim="C2")
+    social_sample: int = _p(6, "neighbours a user looks at to judge what others engage with", unit="users", low=1, high=64, claim="C2")
+    network: str = _p("small_world", "user network: small_world (Watts-Strogatz), scale_free (Barabasi-Albert) or none (well mixed)", choices=NETWORKS, claim="C2")
+    mean_degree: int = _p(10, "mean number of social ties per user", unit="ties", low=2, high=200, claim="C2")
+    rewiring: float = _p(0.1, "share of rewired ties in the small-world network", low=0.0, high=1.0, claim="C2")
+    # --- formats, fit and relationships (C4, C7) ----------------------------------------
+    format_mix: Any = _p("article", "format of companies: a format name, 'article' (the article's mix), 'uniform', or shares per format", claim="C4")
+    interest_width: float = _p(0.2, "how broad users' interests are (width of the topic-fit curve on the topic circle)", low=1e-3, high=100.0, claim="C4")
+    bond_reinforcement: float = _p(0.3, "rate at which a maintained relationship deepens per step", unit="1/step", low=0.0, high=1.0, claim="C4")
+    reach_decay: float = _p(0.1, "per-step decay of reach and relationships for advertising (others scaled by the format table)", unit="1/step", low=0.0, high=1.0, claim="C7")
+    reach_investment: float = _p(0.2, "per-step rate at which maintenance rebuilds a company's reach", unit="1/step", low=0.0, high=1.0, claim="C7")
+    min_bond: float = _p(0.02, "relationship strength below which a user drops the company", low=0.0, high=0.5, claim="C7")
+    # --- information gathering and participation (C5, C6) -------------------------------
+    profiling: float = _p(0.3, "strength of profiling: how much knowledge improves fit and timing (0 off)", low=0.0, high=1.0, claim="C5")
+    knowledge_half: float = _p(1.0, "information at which a company knows half of what can be known", unit="penetration-steps", low=1e-6, high=1e6, claim="C5")
+    participation: float = _p(0.3, "strength of word of mouth by activated users (0 off)", low=0.0, high=1.0, claim="C6")
+    # --- economics, exit and entry (C3, C9) ---------------------------------------------
+    value_per_attention: float = _p(1.0, "revenue per unit of engagement, per user of the market", unit="money/attention", low=0.0, high=1e6, claim="C3")
+    operating_cost: float = _p(0.004, "running cost per step of an advertising company (others scaled by the format table)", unit="money/step", low=0.0, high=1e6, claim="C3")
+    initial_runway: float = _p(25.0, "mean starting resources, in steps of the company's own running cost (uniform, +-50%)", unit="steps", low=0.0, high=1e6, claim="C3")
+    exit_enabled: bool = _p(True, "companies that run out of resources leave the market (displacement)", claim="C3")
+    entry_rate: float = _p(0.2, "expected newcomers per step (Poisson)", unit="companies/step", low=0.0, high=1_000.0, claim="C9")
+    initial_user_share: float = _p(0.2, "share of users on the platform at step 0", low=1e-3, high=1.0, claim="C9")
+    user_growth: float = _p(0.15, "logistic growth rate of the user base", unit="1/step", low=0.0, high=10.0, claim="C9")
+    # --- strategy (C8) ------------------------------------------------------------------
+    strategy_focus: float = _p(1.0, "share of a company's effort on its main format (1 focused, 0 scattered)", low=0.0, high=1.0, claim="C8")
+    focus_spread: float = _p(0.0, "spread of focus across companies (uniform, width)", low=0.0, high=1.0, claim="C8")
+    scatter_penalty: float = _p(0.5, "effectiveness lost by effort that is not on the main format", low=0.0, high=1.0, claim="C8")
+    adaptation: float = _p(0.0, "probability that a loss-making company imitates a successful rival's format at a review (0 off)", low=0.0, high=1.0, claim="C8")
+    adaptation_interval: int = _p(10, "steps between strategy reviews", unit="steps", low=1, high=10_000, claim="C8")
+    switching_cost: float = _p(5.0, "cost of switching format, in steps of running cost", unit="steps", low=0.0, high=1e6, claim="C8")
+    market_seed: int = _p(-1, "seed of the initial companies' attributes; the same value gives the same companies in every world (C10); -1 draws them from the run's seed", low=-1, high=2**63 - 1, claim="C10")
+    # --- implementation -----------------------------------------------------------------
+    engine: str = _p("array", "user engine: array (vectorised) or agents (one Mesa agent per user, reference)", choices=ENGINES)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, _check(f, getattr(self, f.name)))
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def create(cls, overrides: Mapping[str, Any] | None = None, /, **more: Any) -> Params:
+        """Like ``Params(**overrides)`` but an unknown name suggests the closest known one."""
+        values = {**(overrides or {}), **more}
+        check_names(values)
+        return cls(**values)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Params:
+        """Read parameters from TOML: top-level keys, or the keys of a ``[params]`` table."""
+        try:
+            with Path(path).open("rb") as handle:
+                data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"malformed TOML in {path}: {error}") from None
+        except OSError as error:
+            raise ValueError(f"cannot read {path}: {error.strerror}") from None
+        if "params" in data and isinstance(data["params"], dict):
+            data = data["params"]
+        return cls.create(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (a copy), ready for ``EngagementModel(**params.to_dict())``."""
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def replace(self, **changes: Any) -> Params:
+        """A copy with some values changed (validated)."""
+        check_names(changes)
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def describe(cls) -> list[dict[str, Any]]:
+        """One row per parameter: name, default, unit, range, claim and meaning."""
+        rows = []
+        for f in dataclasses.fields(cls):
+            meta = f.metadata
+            if meta["choices"]:
+                valid = " | ".join(meta["choices"])
+            elif f.name == "format_mix":
+                valid = "format name | article | uniform | {format: share}"
+            elif f.type in ("bool", bool):
+                valid = "true | false"
+            else:
+                valid = f"[{_fmt(meta['low'])}, {_fmt(meta['high'])}]"
+            rows.append({"name": f.name, "default": _plain(f.default), "unit": meta["unit"], "range": valid,
+                         "claim": meta["claim"], "meaning": meta["meaning"]})
+        return rows
+
+
+PARAM_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Params))
+
+
+def check_names(values: Mapping[str, Any]) -> None:
+    """Raise ValueError for an unknown parameter name, suggesting the closest known one."""
+    for name in values:
+        if name not in PARAM_NAMES:
+            close = difflib.get_close_matches(name, PARAM_NAMES, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else "; see 'engagement params'"
+            raise ValueError(f"unknown parameter '{name}'{hint}")
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:g}"
+
+
+def _plain(value: Any) -> Any:
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+def _check(f: dataclasses.Field, value: Any) -> Any:
+    """Validate and normalise one value; raise ValueError naming parameter, value and range."""
+    name, meta = f.name, f.metadata
+    if name == "format_mix":
+        return _check_format_mix(value)
+    if meta["choices"]:
+        if value not in meta["choices"]:
+            raise ValueError(f"parameter '{name}' = {value!r} is not one of {', '.join(meta['choices'])}")
+        return value
+    if f.type in ("bool", bool):
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+            return value.lower() in ("true", "1", "yes", "on")
+        if not isinstance(value, bool | int) or isinstance(value, float) or value not in (0, 1):
+            raise ValueError(f"parameter '{name}' = {value!r} must be true or false")
+        return bool(value)
+    is_int = f.type in ("int", int)
+    if isinstance(value, str):
+        try:
+            value = int(value) if is_int else float(value)
+        except ValueError:
+            raise ValueError(f"parameter '{name}' = {value!r} is not a number") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        try:  # NumPy scalars and the like
+            value = value.item()
+        except AttributeError:
+            raise ValueError(f"parameter '{name}' = {value!r} is not a number") from None
+    if is_int:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError(f"parameter '{name}' = {value!r} must be a whole number")
+            value = int(value)
+    else:
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"parameter '{name}' = {value!r} must be finite")
+    low, high = meta["low"], meta["high"]
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"parameter '{name}' = {value!r} is outside the allowed range [{_fmt(low)}, {_fmt(high)}]")
+    return value
+
+
+def _check_format_mix(value: Any) -> Any:
+    """A format name, 'article', 'uniform', or a mapping of format name to non-negative share."""
+    if isinstance(value, str):
+        if value in FORMAT_NAMES or value in ("article", "uniform"):
+            return value
+        close = difflib.get_close_matches(value, (*FORMAT_NAMES, "article", "uniform"), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ValueError(f"parameter 'format_mix' = {value!r} is not a format name, 'article' or 'uniform'{hint}")
+    if isinstance(value, Mapping):
+        shares = {}
+        for key, share in value.items():
+            if key not in FORMAT_NAMES:
+                raise ValueError(f"parameter 'format_mix' has unknown format {key!r}; formats are {', '.join(FORMAT_NAMES)}")
+            if isinstance(share, bool) or not isinstance(share, int | float) or not math.isfinite(share) or share < 0:
+                raise ValueError(f"parameter 'format_mix' share for {key!r} = {share!r} must be a non-negative number")
+            shares[key] = float(share)
+        if sum(shares.values()) <= 0:
+            raise ValueError("parameter 'format_mix' shares must not all be zero")
+        return _FrozenMix(shares)
+    raise ValueError(f"parameter 'format_mix' = {value!r} must be a format name or a mapping of shares")
+
+
+class _FrozenMix(dict):
+    """A read-only, hashable mapping so that Params stays frozen and hashable."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("format_mix is read-only; use Params.replace(format_mix=...)")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _readonly  # type: ignore[assignment]
+
+
+def format_shares(mix: Any) -> dict[str, float]:
+    """Normalised share per format for a validated ``format_mix`` value."""
+    if isinstance(mix, str):
+        if mix == "article":
+            shares = dict(ARTICLE_MIX)
+        elif mix == "uniform":
+            shares = dict.fromkeys(FORMAT_NAMES, 1.0)
+        else:
+            shares = {mix: 1.0}
+    else:
+        shares = dict(mix)
+    total = sum(shares.values())
+    return {name: shares.get(name, 0.0) / total for name in FORMAT_NAMES}

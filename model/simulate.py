@@ -1,0 +1,78 @@
+"""``simulate``: one run of the model as plain tables (the function behind ``engagement run``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .model import EngagementModel
+from .params import Params, check_names
+
+#: Keys of ``RunResult.summary`` (final values of these metrics plus a few run facts).
+SUMMARY_KEYS = (
+    "gini", "gini_survivors", "hhi", "effective_competitors", "top1_share", "top10_share", "survivors", "entries",
+    "exits", "winners", "losers", "loser_winner_ratio", "above_fair_share", "rank_size_slope",
+    "leader_turnover", "mean_engagement", "attention_used", "active_users",
+)
+
+
+@dataclass
+class RunResult:
+    """What one run produced.
+
+    timeseries: one row per step (0 = initial state), one column per metric.
+    companies: one row per company ever in the market, as at the end.
+    summary: final values of the main metrics (keys: SUMMARY_KEYS, plus ``steps`` and ``seed``).
+    params: the parameters used.
+    shares: engagement share per step (rows) and company id (columns).
+    """
+
+    timeseries: pd.DataFrame
+    companies: pd.DataFrame
+    summary: dict[str, Any]
+    params: Params
+    shares: pd.DataFrame = field(repr=False)
+
+
+def simulate(params: Params | None = None, *, steps: int = 100, seed: int | None = 0,
+             **overrides: Any) -> RunResult:
+    """Run the model for ``steps`` steps (or until it stops) and return its tables.
+
+    ``params`` is a ``Params`` (default: all defaults); ``overrides`` change single values.
+    The same ``seed`` gives bit-identical results.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
+        raise ValueError(f"steps = {steps!r} must be a whole number >= 0")
+    check_names(overrides)
+    p = (params or Params()).replace(**overrides) if overrides else (params or Params())
+    model = EngagementModel(p, rng=seed)
+    for _ in range(steps):
+        if not model.running:
+            break
+        model.step()
+    return collect(model, seed)
+
+
+def collect(model: EngagementModel, seed: Any = None) -> RunResult:
+    """Tables of a model that has been run."""
+    timeseries = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    timeseries.insert(0, "step", np.arange(len(timeseries)))
+    companies = model.companies_frame()
+    summary = {key: _plain(model.current[key]) for key in SUMMARY_KEYS}
+    summary["steps"] = int(model.steps)
+    summary["seed"] = seed if seed is None or isinstance(seed, int) else str(seed)
+    ids = companies["id"].to_numpy()
+    history = np.zeros((len(model.share_history), ids.size))
+    for step, row in enumerate(model.share_history):
+        history[step, : row.size] = row
+    shares = pd.DataFrame(history, columns=ids)
+    shares.index.name = "step"
+    return RunResult(timeseries, companies, summary, model.p, shares)
+
+
+def _plain(value: Any) -> Any:
+    as_float = float(value)
+    return int(as_float) if as_float.is_integer() and abs(as_float) < 2**53 else as_float
