@@ -201,5 +201,7 @@ def params_main(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run as `python -m model.cli`: use the importable module's classes
+    from model.cli import main as _main
+
+    sys.exit(_main())

@@ -109,13 +109,17 @@ def rank_correlation_across_worlds(final_shares: np.ndarray) -> float:
     ``final_shares`` has one row per world and one column per company (the same companies in
     every world). 0 means the same ranking in every world, 1 means no agreement at all.
     """
-    from scipy.stats import spearmanr
+    from scipy.stats import rankdata
 
     table = np.asarray(final_shares, dtype=np.float64)
     if table.shape[0] < 2 or table.shape[1] < 2:
         return 0.0
-    rho = spearmanr(table, axis=1).statistic
-    rho = np.atleast_2d(rho)
+    ranks = rankdata(table, axis=1)
+    constant = np.ptp(ranks, axis=1) == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = np.corrcoef(ranks)  # Spearman = Pearson correlation of ranks
+    rho[constant, :] = np.nan
+    rho[:, constant] = np.nan
     upper = rho[np.triu_indices(table.shape[0], k=1)]
     upper = upper[np.isfinite(upper)]
     if upper.size == 0:
