@@ -298,3 +298,15 @@ def test_runs_unchanged_under_mesa_batch_run():
     direct = simulate(steps=15, seed=1, n_users=200, n_companies=5, social_influence=0.0)
     first = next(r for r in rows if r["n_companies"] == 5 and r["social_influence"] == 0.0 and r["iteration"] == 0)
     assert first["gini"] == direct.summary["gini"]
+
+
+def test_batch_run_in_two_processes_matches_serial():
+    """The model pickles and spawns cleanly: mesa.batch_run with 2 processes gives the serial results."""
+    parameters = {"n_users": 200, "n_companies": [4, 8]}
+    serial = mesa.batch_run(EngagementModel, parameters=parameters, rng=[3], max_steps=10,
+                            number_processes=1, display_progress=False)
+    parallel = mesa.batch_run(EngagementModel, parameters=parameters, rng=[3], max_steps=10,
+                              number_processes=2, display_progress=False)
+    key = lambda row: row["n_companies"]  # noqa: E731
+    assert [(r["n_companies"], r["gini"], r["survivors"]) for r in sorted(serial, key=key)] == [
+        (r["n_companies"], r["gini"], r["survivors"]) for r in sorted(parallel, key=key)]
