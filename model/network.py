@@ -2,17 +2,23 @@
 
 Networks are returned as CSR arrays ``(indptr, indices)``: the neighbours of user ``i`` are
 ``indices[indptr[i]:indptr[i + 1]]``. Construction is vectorised (NumPy/SciPy) or compiled
-(igraph), because networkx needs about 15 s and 830 MB for 300,000 users. The tests check
-that degree distribution and clustering match networkx's generators at small size.
+(igraph), because networkx needs about 15 s and 830 MB for 300,000 users; a million users
+take about 2 s (small world) and 3 s (scale free). ``tests/test_network.py`` checks that the
+degree distribution and clustering match networkx's generators at small size.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import igraph
 import numpy as np
 import scipy.sparse as sp
+
+#: Rounds of redrawing rewired ties that landed on an existing tie (small world); each round
+#: leaves a fraction of about mean_degree / n_users of them, so a handful suffice.
+MAX_REDRAW_ROUNDS = 50
 
 
 def build_network(kind: str, n_users: int, mean_degree: int, rewiring: float,
@@ -31,38 +37,85 @@ def small_world(n: int, mean_degree: int, rewiring: float,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Watts-Strogatz graph: a ring lattice whose ties are rewired with probability ``rewiring``.
 
-    Same family as ``networkx.watts_strogatz_graph``: each user is tied to its ``k/2``
-    nearest neighbours on each side (``k`` = mean degree rounded down to an even number, at
-    most n-1), then the far end of each tie is moved to a uniformly random user with
-    probability ``rewiring``. Self-ties are avoided; the rare duplicate tie is merged.
+    The rules of ``networkx.watts_strogatz_graph``: each user is tied to its ``k/2`` nearest
+    neighbours on each side (``k`` = mean degree rounded down to an even number, at most
+    n-1), then the far end of each tie is moved, with probability ``rewiring``, to a uniformly
+    random user other than the near end and not already tied to it (drawn again until it is
+    neither). networkx rewires one tie after the other; here all ties are rewired at once and
+    those that collide are drawn again, which gives the same distribution of graphs.
     """
     half = max(1, min(mean_degree // 2, (n - 1) // 2))
     sources = np.repeat(np.arange(n, dtype=np.int64), half)
     offsets = np.tile(np.arange(1, half + 1, dtype=np.int64), n)
     targets = (sources + offsets) % n
-    rewire = rng.random(sources.size) < rewiring
-    n_rewire = int(rewire.sum())
-    if n_rewire:
+    redraw = np.flatnonzero(rng.random(sources.size) < rewiring)
+    for _ in range(MAX_REDRAW_ROUNDS):
+        if not redraw.size:
+            break
         # a random user other than the source: draw from n-1 and skip the source
-        new = rng.integers(0, n - 1, size=n_rewire)
-        new += new >= sources[rewire]
-        targets[rewire] = new
+        new = rng.integers(0, n - 1, size=redraw.size)
+        new += new >= sources[redraw]
+        targets[redraw] = new
+        redraw = redraw[_occurrences(n, sources, targets, redraw) > 1]
+    # a user tied to everyone cannot take another tie: whatever still collides is merged
     return _to_csr(n, sources, targets)
+
+
+def _occurrences(n: int, sources: np.ndarray, targets: np.ndarray, ties: np.ndarray) -> np.ndarray:
+    """How often the pair of users of each tie in ``ties`` occurs among all ties (either direction)."""
+    key = np.minimum(sources, targets) * n + np.maximum(sources, targets)
+    ordered = np.sort(key)
+    mine = key[ties]
+    return np.searchsorted(ordered, mine, side="right") - np.searchsorted(ordered, mine, side="left")
+
+
+class _IgraphRandom:
+    """igraph's source of randomness drawn from a NumPy Generator.
+
+    igraph asks its generator for one number at a time; ``random`` is the C-level ``__next__``
+    of an iterator over batches drawn from the Generator, so the million calls of a large
+    network cost no Python frame each (Python's ``random`` module would take seconds).
+    """
+
+    BATCH = 1 << 16
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+        self.random = itertools.chain.from_iterable(self._batches()).__next__
+
+    def _batches(self):
+        while True:
+            yield self._rng.random(self.BATCH).tolist()
+
+    def randint(self, low: int, high: int) -> int:
+        return int(self._rng.integers(low, high, endpoint=True))
+
+    def getrandbits(self, bits: int) -> int:
+        return int.from_bytes(self._rng.bytes((bits + 7) // 8), "little") >> (-bits % 8)
+
+    def gauss(self, mean: float, sigma: float) -> float:
+        return float(self._rng.normal(mean, sigma))
 
 
 def scale_free(n: int, mean_degree: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Barabasi-Albert graph (preferential attachment, ``m = mean_degree // 2`` ties per newcomer).
 
-    Built by igraph's compiled generator, seeded from the model's generator so that the
-    same seed gives the same network.
+    The rules of ``networkx.barabasi_albert_graph``: start from a star of m + 1 users; each
+    newcomer ties to m distinct users chosen with probability proportional to their degree.
+    Built by igraph's compiled generator (``Graph.Barabasi`` with total degree, no extra
+    appeal, started from the star), with its random numbers drawn from the model's generator
+    so that the same seed gives the same network.
     """
     m = max(1, min(mean_degree // 2, n - 1))
-    igraph.set_random_number_generator(random.Random(int(rng.integers(2**63))))
+    igraph.set_random_number_generator(_IgraphRandom(rng))
     try:
-        graph = igraph.Graph.Barabasi(n, m)
+        graph = igraph.Graph.Barabasi(n, m, outpref=True, zero_appeal=0, start_from=igraph.Graph.Star(m + 1))
     finally:
         igraph.set_random_number_generator(random)
-    edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    pairs = graph.get_edgelist()
+    edges = np.fromiter(itertools.chain.from_iterable(pairs), dtype=np.int64, count=2 * len(pairs))
+    del pairs, graph
+    edges = edges.reshape(-1, 2)
     return _to_csr(n, edges[:, 0], edges[:, 1])
 
 

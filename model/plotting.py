@@ -1,19 +1,22 @@
-"""Shared figure style and the figure of a single run.
+"""Shared figure style, figure helpers and the figure of a single run.
 
-One style for every figure of the project: the Okabe-Ito palette (colour-blind safe), with
-hatching and line styles so that figures stay readable when printed in grey.
+One style for every figure of the project: the Okabe-Ito palette (colour-blind safe), and for
+every series a second cue — line style, marker or hatch — so that figures stay readable when
+printed in grey. The experiments (``experiments/``) draw with the helpers below.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 if TYPE_CHECKING:
     from .simulate import RunResult
@@ -22,7 +25,12 @@ if TYPE_CHECKING:
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 REST_COLOUR = "#BBBBBB"
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
+#: Sequential colour map for heatmaps: perceptually uniform, colour-blind safe and monotone in grey.
+SEQUENTIAL = "cividis"
+
+FORMAT_ORDER = ("advertising", "information_broadcasting", "dialogue", "brand_community", "topic_community")
 FORMAT_COLOURS = {
     "advertising": "#E69F00",
     "information_broadcasting": "#56B4E9",
@@ -37,19 +45,58 @@ FORMAT_LABELS = {
     "brand_community": "Brand community",
     "topic_community": "Topic community (Themencommunity)",
 }
+#: Short labels for crowded legends and tick labels.
+FORMAT_SHORT = {
+    "advertising": "Advertising\n(Werbung)",
+    "information_broadcasting": "Information\n(Informations-\nverbreitung)",
+    "dialogue": "Dialogue\n(Dialog)",
+    "brand_community": "Brand\ncommunity",
+    "topic_community": "Topic community\n(Themen-\ncommunity)",
+}
+#: Shallow formats are dotted/dashed, deep ones solid, so depth reads even in grey.
+FORMAT_LINESTYLES = {
+    "advertising": ":",
+    "information_broadcasting": "-.",
+    "dialogue": "--",
+    "brand_community": "-",
+    "topic_community": (0, (5, 1)),
+}
+FORMAT_MARKERS = {
+    "advertising": "v",
+    "information_broadcasting": "^",
+    "dialogue": "s",
+    "brand_community": "o",
+    "topic_community": "D",
+}
+FORMAT_HATCHES = {
+    "advertising": "..",
+    "information_broadcasting": "//",
+    "dialogue": "xx",
+    "brand_community": "",
+    "topic_community": "\\\\",
+}
 
 STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 200,
     "savefig.bbox": "tight",
     "font.size": 10,
-    "axes.titlesize": 11,
+    "axes.titlesize": 10.5,
+    "axes.titleweight": "bold",
     "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 8.5,
+    "figure.titlesize": 13,
+    "figure.titleweight": "bold",
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "legend.frameon": False,
+    "lines.linewidth": 1.8,
+    "lines.markersize": 5,
+    "hatch.linewidth": 0.6,
     "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
     "svg.fonttype": "none",
     "svg.hashsalt": "engagement",
@@ -69,12 +116,80 @@ def save(fig: plt.Figure, path: str | Path, formats: tuple[str, ...] = ("png", "
     written = []
     for ext in formats:
         target = path.with_suffix(f".{ext}")
-        fig.savefig(target, metadata={"Date": None} if ext == "svg" else None)
+        fig.savefig(target, metadata={"Date": None} if ext == "svg" else {"Software": None})
         written.append(target)
     plt.close(fig)
     return written
 
 
+# ====================================================================== helpers for experiment figures
+def line_with_band(ax: plt.Axes, x: Any, mean: Any, low: Any = None, high: Any = None, *, colour: str,
+                   linestyle: Any = "-", marker: str | None = None, label: str | None = None,
+                   markevery: Any = None, band_alpha: float = 0.2, **kwargs: Any) -> None:
+    """A mean curve with its 95% interval as a shaded band of the same colour."""
+    x = np.asarray(x)
+    ax.plot(x, mean, color=colour, linestyle=linestyle, marker=marker, label=label, markevery=markevery,
+            **kwargs)
+    if low is not None and high is not None:
+        ax.fill_between(x, low, high, color=colour, alpha=band_alpha, linewidth=0)
+
+
+def heatmap(ax: plt.Axes, values: np.ndarray, x_labels: Sequence[str], y_labels: Sequence[str], *,
+            vmin: float | None = None, vmax: float | None = None, cmap: str = SEQUENTIAL,
+            number_format: str = "{:.2f}", colorbar_label: str = "", log: bool = False,
+            fontsize: float = 8) -> Any:
+    """Cells coloured by value and annotated with the value (readable in grey and by screen readers).
+
+    ``values`` has one row per y label (bottom to top) and one column per x label.
+    """
+    from matplotlib.colors import LogNorm, Normalize
+
+    values = np.asarray(values, dtype=float)
+    norm = (LogNorm(vmin=vmin, vmax=vmax) if log else Normalize(vmin=vmin, vmax=vmax))
+    image = ax.imshow(values, origin="lower", aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
+    ax.set_xticks(range(len(x_labels)), x_labels)
+    ax.set_yticks(range(len(y_labels)), y_labels)
+    ax.grid(False)
+    colormap = plt.get_cmap(cmap)
+    for row in range(values.shape[0]):
+        for col in range(values.shape[1]):
+            value = values[row, col]
+            if not np.isfinite(value):
+                continue
+            # white text on dark cells, black on light ones
+            red, green, blue, _ = colormap(norm(value))
+            luminance = 0.299 * red + 0.587 * green + 0.114 * blue
+            ax.text(col, row, number_format.format(value), ha="center", va="center", fontsize=fontsize,
+                    color="white" if luminance < 0.5 else "black")
+    colorbar = ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02)
+    colorbar.set_label(colorbar_label)
+    return image
+
+
+def plain_log_ticks(axis: Any, ticks: Sequence[float]) -> None:
+    """Log-scale ticks labelled as plain numbers (0.05, 0.1, 0.2 ... instead of 5x10^-2)."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    axis.set_major_locator(FixedLocator(list(ticks)))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def panel_label(ax: plt.Axes, letter: str) -> None:
+    """A bold panel letter in the top-left corner, outside the axes."""
+    ax.text(-0.1, 1.02, letter, transform=ax.transAxes, fontsize=13, fontweight="bold", ha="right", va="bottom")
+
+
+def bar_with_ci(ax: plt.Axes, x: Any, mean: Any, low: Any, high: Any, *, colour: str, hatch: str = "",
+                label: str | None = None, width: float = 0.8) -> Any:
+    """Bars with 95% interval whiskers; hatched so that they read in grey."""
+    mean = np.asarray(mean, dtype=float)
+    error = np.vstack([mean - np.asarray(low, dtype=float), np.asarray(high, dtype=float) - mean])
+    return ax.bar(x, mean, width=width, color=colour, hatch=hatch, edgecolor="black", linewidth=0.6,
+                  label=label, yerr=np.clip(error, 0, None), capsize=3, error_kw={"linewidth": 0.9})
+
+
+# ====================================================================== the figure of one run
 def plot_run(result: RunResult, path: str | Path, top: int = 8) -> list[Path]:
     """Figure of one run: engagement shares over time (top companies + rest) and survivors."""
     shares = result.shares

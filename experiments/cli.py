@@ -1,0 +1,87 @@
+"""``engagement experiment NAME`` and ``engagement plot DIR`` (registered in ``model.cli.SUBCOMMANDS``).
+
+Light to import: the experiment modules (NumPy, pandas, matplotlib) load inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import os
+from pathlib import Path
+from types import ModuleType
+
+from model.cli import UsageError
+
+from . import EXPERIMENTS
+
+DEFAULT_SEED = 2015  # same as experiments.common.DEFAULT_SEED, repeated to keep this module light
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of argparse's usage block and exit
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def available_cores() -> int:
+    """Cores this process may use (the default number of worker processes)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def load(name: str) -> ModuleType:
+    """The module of experiment ``name``; UsageError naming the close match for a typo."""
+    if name not in EXPERIMENTS:
+        close = difflib.get_close_matches(name, EXPERIMENTS, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise UsageError(f"unknown experiment '{name}'; {hint}experiments are {', '.join(EXPERIMENTS)}")
+    return importlib.import_module(f"experiments.{name}")
+
+
+# ====================================================================== engagement experiment
+def add_experiment_arguments(parser: argparse.ArgumentParser, *, with_name: bool = True) -> None:
+    if with_name:
+        parser.add_argument("name", metavar="NAME", help=f"one of: {', '.join(EXPERIMENTS)}")
+    parser.add_argument("--quick", action="store_true",
+                        help="small and fast version (seconds) for trying things out and for the tests")
+    parser.add_argument("--out", metavar="DIR", help="output folder (default results/NAME)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help=f"worker processes (default: the cores available, here {available_cores()})")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                        help=f"root seed of the whole experiment (default {DEFAULT_SEED})")
+
+
+def experiment_parser(prog: str, *, with_name: bool = True) -> argparse.ArgumentParser:
+    """A stand-alone parser (for ``python -m experiments.NAME``) that raises UsageError."""
+    parser = _Parser(prog=prog, description="Run one of the article's experiments.")
+    add_experiment_arguments(parser, with_name=with_name)
+    return parser
+
+
+def experiment_main(args: argparse.Namespace) -> int:
+    module = load(args.name)
+    workers = available_cores() if args.workers is None else args.workers
+    out = args.out if args.out is not None else Path("results") / args.name
+    module.run(quick=args.quick, out=out, workers=workers, seed=args.seed)
+    return 0
+
+
+# ====================================================================== engagement plot
+def add_plot_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("folder", metavar="DIR", help="folder of a finished experiment (with manifest.json)")
+
+
+def plot_main(args: argparse.Namespace) -> int:
+    from .common import read_manifest, redraw
+
+    manifest = read_manifest(args.folder)
+    name = manifest.get("experiment")
+    if not isinstance(name, str):
+        raise UsageError(f"{args.folder}/manifest.json names no experiment")
+    written = redraw(load(name), args.folder)
+    for path in written:
+        print(path)
+    return 0

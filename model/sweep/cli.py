@@ -1,0 +1,101 @@
+"""``engagement sweep``, ``engagement export`` and ``engagement analyze`` (light to import: the work is in NAME_main).
+
+Exit status of ``sweep``: 0 every run stored and none failed; 1 some run failed (or the cluster was
+lost: resume later); 2 bad specification or options, before any run; 130 interrupted (what finished is
+stored: continue with ``--resume``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+# ====================================================================== engagement sweep
+def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", metavar="SPEC.toml", help="sweep specification (see docs/sweeps.md)")
+    parser.add_argument("--out", metavar="DIR", help="sweep folder (default results/sweeps/NAME)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N", help="run on N local worker processes (default: serial)")
+    where.add_argument("--dask-workers", type=int, metavar="N",
+                       help="start a Dask LocalCluster with N single-threaded workers on 127.0.0.1")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster")
+    parser.add_argument("--resume", action="store_true", help="continue the sweep in DIR, skipping stored runs")
+    parser.add_argument("--retry-failed", action="store_true", help="like --resume, and run failed runs again")
+    parser.add_argument("--seed", type=int, metavar="N", help="root seed (overrides the spec's seed)")
+    parser.add_argument("--chunk-rows", type=int, default=1000, metavar="N",
+                        help="runs per Parquet part (default 1000; every run is on disk at once anyway)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def sweep_main(args: argparse.Namespace) -> int:
+    from .runner import run_sweep
+    from .spec import SweepSpec
+
+    spec = SweepSpec.from_toml(args.spec)
+    if args.seed is not None:
+        spec = spec.replace(seed=args.seed)
+    if args.chunk_rows < 1:
+        raise ValueError(f"--chunk-rows = {args.chunk_rows} must be >= 1")
+    out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
+    try:
+        report = run_sweep(spec, out, workers=args.workers, dask_workers=args.dask_workers, scheduler=args.scheduler,
+                           resume=args.resume, retry_failed=args.retry_failed, progress=not args.no_progress,
+                           chunk_rows=args.chunk_rows)
+    except KeyboardInterrupt:
+        print(f"engagement: finished runs are stored in {out}/; continue with --resume", file=sys.stderr)
+        raise
+    except RuntimeError as error:  # the cluster went away: what finished is stored
+        print(f"engagement: sweep stopped: {error}; finished runs are stored in {out}/, continue with --resume",
+              file=sys.stderr)
+        return 1
+    print(f"{report.stored} of {report.n_runs} runs stored in {out}/ ({report.ran} run now on {report.backend}, "
+          f"{report.skipped} already stored, {report.seconds:.1f} s); {report.failed} failed")
+    if report.failed:
+        shown = ", ".join(map(str, report.failed_ids[:20])) + (" ..." if report.failed > 20 else "")
+        print(f"failed run ids: {shown} (see the 'error' column; --retry-failed runs them again)")
+    print(f"read it with: python -c \"from model.sweep import read_runs; print(read_runs('{out}'))\"")
+    return 1 if report.failed else 0
+
+
+# ====================================================================== engagement export
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", metavar="DIR", help="sweep folder")
+    parser.add_argument("--csv", action="store_true", help="write runs.csv (and timeseries.csv) sorted by run id")
+    parser.add_argument("--out", metavar="DIR", help="where to write the files (default: the sweep folder)")
+
+
+def export_main(args: argparse.Namespace) -> int:
+    from .store import export_csv
+
+    if not args.csv:
+        raise ValueError("choose an export format: --csv")
+    for path in export_csv(args.dir, args.out):
+        print(f"written {path}")
+    return 0
+
+
+# ====================================================================== engagement analyze
+def add_analyze_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", metavar="DIR", help="folder of a finished sobol or morris sweep")
+    parser.add_argument("--method", required=True, choices=("sobol", "morris"), help="Sobol' indices or Morris screening")
+    parser.add_argument("--outcome", action="append", required=True, metavar="METRIC",
+                        help="outcome to analyse (repeatable), e.g. gini")
+    parser.add_argument("--conf-level", type=float, default=0.95, help="confidence level of the intervals (0.95)")
+    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
+    parser.add_argument("--out", metavar="DIR", help="where to write tables and figures (default DIR/analysis)")
+    parser.add_argument("--no-figure", action="store_true", help="tables only")
+
+
+def analyze_main(args: argparse.Namespace) -> int:
+    from .sensitivity import analyze
+
+    results = analyze(args.dir, args.method, args.outcome, conf_level=args.conf_level, resamples=args.resamples,
+                      out=args.out, figure=not args.no_figure)
+    target = Path(args.out) if args.out else Path(args.dir) / "analysis"
+    for outcome, frame in results.items():
+        print(f"{args.method} sensitivity of {outcome}:")
+        print(frame.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    print(f"written to {target}/")
+    return 0

@@ -1,0 +1,230 @@
+"""``run_sweep``: run every run of a specification on a backend and store each one as it finishes.
+
+The parent process draws run ids lazily, hands a bounded number to the backend, and writes each
+result to the store at once (journal, then Parquet parts), so its memory does not grow with the sweep.
+``resume=True`` skips the run ids already stored; an interruption (Ctrl-C, ``kill -9``) loses no
+finished run, and the resumed sweep's runs table equals that of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+import platform
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .backends import Backend, make_backend
+from .design import Design
+from .seeds import new_root_seed, run_seed
+from .spec import SweepSpec, load_spec
+from .store import DESIGN, MANIFEST, RunStore, read_manifest, write_manifest
+from .worker import STATUS_FAILED, RunConfig, RunTask
+
+MANIFEST_FORMAT = "engagement-sweep/1"
+logger = logging.getLogger(__name__)
+_VERSIONED = ("engagement-competition", "mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "dask",
+              "distributed", "networkx", "igraph")
+_BLOCK = 65_536  # run ids scanned at a time for pending runs (bounded memory for any sweep size)
+
+
+@dataclass
+class SweepReport:
+    """What a call of ``run_sweep`` did."""
+
+    path: Path
+    n_runs: int
+    stored: int
+    failed_ids: list[int]
+    ran: int
+    skipped: int
+    seconds: float
+    status: str
+    backend: str
+    root_seed: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failed_ids)
+
+    @property
+    def complete(self) -> bool:
+        return self.stored == self.n_runs
+
+
+def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path, *, workers: int | None = None,
+              dask_workers: int | None = None, scheduler: str | None = None, backend: Backend | None = None,
+              resume: bool = False, retry_failed: bool = False, progress: bool = True,
+              run_function: Callable[..., Any] | None = None, chunk_rows: int = 1000, flush_seconds: float = 30.0,
+              on_stored: Callable[[dict[str, Any]], None] | None = None) -> SweepReport:
+    """Run a sweep into folder ``out`` and return a ``SweepReport``.
+
+    Backend: serial by default; ``workers=N`` local processes; ``dask_workers=N`` a Dask LocalCluster on
+    127.0.0.1; ``scheduler="tcp://host:port"`` an existing Dask cluster; or a ``backend`` object (not
+    closed here). ``resume`` continues a sweep stored in ``out`` (refused if its spec differs);
+    ``retry_failed`` also runs the failed runs again. ``run_function`` replaces the model with a
+    picklable function of ``model.simulate``'s signature. ``on_stored(row)`` is called after each run
+    is stored. Raises ``SpecError``/``ValueError`` (one line) before any run for bad input.
+    """
+    spec = load_spec(spec)
+    out = Path(out)
+    resume = resume or retry_failed
+    manifest, root_seed = _check_folder(spec, out, resume=resume)
+    design = Design(spec, root_seed)
+    owned = backend is None
+    backend = backend or make_backend(workers=workers, dask_workers=dask_workers, scheduler=scheduler)
+    try:  # nothing is written before the spec, the folder and the backend are known to be good
+        _create_folder(out, manifest)
+        if design.matrix is not None and not (out / DESIGN).exists():
+            _write_design(out, design)
+        store = RunStore(out, spec, chunk_rows=chunk_rows, flush_seconds=flush_seconds)
+        store.open(retry_failed=retry_failed)
+    except BaseException:
+        if owned:
+            backend.close()
+        raise
+    config = RunConfig(fixed=spec.fixed, steps=spec.steps, outcomes=tuple(spec.outcomes),
+                       timeseries_every=spec.timeseries_every, timeseries_metrics=tuple(spec.timeseries_metrics or ()),
+                       run_function=run_function)
+    skipped = store.n_stored
+    session = {"started": _now(), "finished": None, "backend": backend.name, "resumed": skipped > 0,
+               "ran": 0, "failed": 0, **_provenance()}
+    manifest.setdefault("sessions", []).append(session)
+    manifest["status"] = "running"
+    write_manifest(out, manifest)
+    bar = _progress_bar(progress, spec, skipped, len(store.failed_ids))
+    started = time.perf_counter()
+    status = "interrupted"
+    ran = failed_now = 0
+    try:
+        for _task, output in backend.run(_pending_tasks(spec, design, store.stored, root_seed, config)):
+            if not store.add(output):
+                continue
+            ran += 1
+            failed_now += output.row["status"] == STATUS_FAILED
+            if bar is not None:
+                bar.update(1)
+                if output.row["status"] == STATUS_FAILED:
+                    bar.set_postfix(failed=len(store.failed_ids), refresh=False)
+            if on_stored is not None:
+                on_stored(output.row)
+        status = "complete" if store.n_stored == spec.n_runs else "incomplete"
+    finally:
+        store.close()
+        if owned:
+            backend.close()
+        if bar is not None:
+            bar.close()
+        session.update(finished=_now(), ran=ran, failed=failed_now, status=status)
+        manifest.update(status=status, finished=session["finished"], stored=store.n_stored,
+                        failed=len(store.failed_ids))
+        write_manifest(out, manifest)
+    return SweepReport(out, spec.n_runs, store.n_stored, sorted(store.failed_ids), ran, skipped,
+                       time.perf_counter() - started, status, backend.name, root_seed)
+
+
+def _check_folder(spec: SweepSpec, out: Path, *, resume: bool) -> tuple[dict[str, Any], int]:
+    """The manifest and root seed: the stored ones when resuming the same sweep, new ones otherwise."""
+    if (out / MANIFEST).exists():
+        if not resume:
+            raise ValueError(f"{str(out)!r} already holds a sweep; pass --resume to continue it or choose "
+                             f"another folder")
+        manifest = read_manifest(out)
+        stored, new = dict(manifest.get("spec", {})), spec.to_dict()
+        if new["seed"] is None:  # a spec without a seed continues with the recorded root seed
+            new["seed"] = stored.get("seed")
+        _check_same_sweep(out, stored, new)
+        now, then = _code_fingerprint(), manifest.get("code_fingerprint")
+        if then is not None and now != then:
+            logger.warning("warning: the model's code changed since this sweep started (code fingerprint %s, "
+                           "was %s); the runs of this session may differ from the stored ones", now, then)
+        return manifest, int(manifest["root_seed"])
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ValueError(f"{str(out)!r} is not an empty folder and holds no sweep; choose a new or empty folder")
+    root_seed = spec.seed if spec.seed is not None else new_root_seed()
+    manifest = {"format": MANIFEST_FORMAT, "spec": spec.to_dict(), "root_seed": root_seed,
+                "n_points": spec.n_points, "replicates": spec.replicates, "n_runs": spec.n_runs,
+                "varied": list(spec.varied), "outcomes": list(spec.outcomes), "started": _now(),
+                "finished": None, "status": "running", "stored": 0, "failed": 0, **_provenance(), "sessions": []}
+    return manifest, root_seed
+
+
+def _create_folder(out: Path, manifest: dict[str, Any]) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_manifest(out, manifest)
+    except OSError as error:
+        raise ValueError(f"cannot write the sweep folder {str(out)!r}: {error.strerror}") from None
+
+
+def _check_same_sweep(out: Path, stored: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    for key in dict.fromkeys([*stored, *new]):
+        if stored.get(key) != new.get(key):
+            raise ValueError(f"{str(out)!r} holds a different sweep: '{key}' is {stored.get(key)!r} there and "
+                             f"{new.get(key)!r} in this spec; use another folder")
+
+
+def _pending_tasks(spec: SweepSpec, design: Design, stored: np.ndarray, root_seed: int,
+                   config: RunConfig) -> Iterator[RunTask]:
+    """Tasks for the run ids not stored yet, in run-id order, drawn lazily."""
+    for start in range(0, spec.n_runs, _BLOCK):
+        for offset in np.flatnonzero(~stored[start:start + _BLOCK]):
+            run_id = start + int(offset)
+            point, replicate = divmod(run_id, spec.replicates)
+            yield RunTask(run_id, point, replicate, run_seed(root_seed, run_id), design.values(point), config)
+
+
+def _write_design(out: Path, design: Design) -> None:
+    import pyarrow as pa
+
+    from .store import _write_atomically
+
+    columns = {"point": np.arange(design.n_points, dtype=np.int64)}
+    columns.update({name: design.matrix[:, j] for j, name in enumerate(design.names)})  # type: ignore[index]
+    _write_atomically(pa.table(columns), out / DESIGN)
+
+
+def _progress_bar(progress: bool, spec: SweepSpec, done: int, failed: int):
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=spec.n_runs, initial=done, unit="run", desc=spec.name, smoothing=0.05, mininterval=0.5,
+               dynamic_ncols=True)
+    bar.set_postfix(failed=failed, refresh=False)
+    return bar
+
+
+def _code_fingerprint() -> str:
+    """Hash of the model's source files (``model/*.py``): changes even where the git commit does not."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _provenance() -> dict[str, Any]:
+    from ..cli import provenance
+
+    info = provenance()
+    versions = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"versions": versions, "git_commit": info["git_commit"], "git_dirty": info["git_dirty"],
+            "code_fingerprint": _code_fingerprint()}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

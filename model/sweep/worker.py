@@ -1,0 +1,138 @@
+"""One run of a sweep, as executed by any backend (in this process, a worker process or a Dask worker).
+
+``execute(task)`` never raises for a problem of the run itself: any exception from building or running
+the model is returned as a row with ``status = "failed"`` and the error, so the sweep goes on. The row
+is plain Python values (cheap to pickle, to send from a Dask worker and to journal as JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..model import EngagementModel
+from ..params import Params
+from .spec import INTEGER_METRICS
+
+STATUS_OK = "ok"
+STATUS_FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What every run of a sweep shares."""
+
+    fixed: Mapping[str, Any]
+    steps: int
+    outcomes: tuple[str, ...]
+    timeseries_every: int = 0
+    timeseries_metrics: tuple[str, ...] = ()
+    #: ``None``: the model itself. Otherwise a picklable function with ``model.simulate``'s signature
+    #: ``f(params, *, steps, seed)`` returning an object with ``.summary`` and ``.timeseries``.
+    run_function: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run: its id, design point, replicate, seed and the varied parameters' values."""
+
+    run_id: int
+    point: int
+    replicate: int
+    seed: int
+    values: Mapping[str, Any]
+    config: RunConfig
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """What a run sends back: its row of the runs table and, if asked, its time series (columns)."""
+
+    row: dict[str, Any]
+    timeseries: dict[str, list[Any]] | None
+
+
+def execute(task: RunTask) -> RunOutput:
+    """Run one task; failures of the run are recorded in the row, never raised."""
+    config = task.config
+    started = time.perf_counter()
+    row: dict[str, Any] = {"run_id": task.run_id, "point": task.point, "replicate": task.replicate,
+                           "seed": task.seed, **{name: encode_value(v) for name, v in task.values.items()}}
+    timeseries = None
+    try:
+        params = Params(**config.fixed, **task.values)
+        if config.run_function is None:
+            summary, columns = _run_model(params, config.steps, task.seed, want_timeseries=bool(config.timeseries_every))
+        else:
+            result = config.run_function(params, steps=config.steps, seed=task.seed)
+            summary = result.summary
+            columns = ({name: result.timeseries[name].tolist() for name in ("step", *config.timeseries_metrics)}
+                       if config.timeseries_every else None)
+        outcomes = {name: typed(name, summary[name]) for name in config.outcomes}
+        if columns is not None:
+            timeseries = _thin(columns, config.timeseries_every, config.timeseries_metrics)
+        row.update(status=STATUS_OK, error=None, **outcomes)
+    except Exception as error:  # noqa: BLE001 - the sweep records any failure of one run and goes on
+        row.update(status=STATUS_FAILED, error=describe(error), **dict.fromkeys(config.outcomes))
+        timeseries = None
+    row["elapsed_s"] = time.perf_counter() - started
+    return RunOutput(row, timeseries)
+
+
+def _run_model(params: Params, steps: int, seed: int, *, want_timeseries: bool) -> tuple[dict, dict | None]:
+    """The loop of ``model.simulate`` without building its tables: the same numbers, less overhead."""
+    model = EngagementModel(params, rng=seed)
+    for _ in range(steps):
+        if not model.running:
+            break
+        model.step()
+    summary = {**model.current, "steps": int(model.steps)}
+    columns = None
+    if want_timeseries:
+        recorded = model.datacollector.model_vars
+        columns = {"step": list(range(len(next(iter(recorded.values())))))}
+        columns.update(recorded)
+    return summary, columns
+
+
+def _thin(columns: Mapping[str, list[Any]], every: int, metrics: tuple[str, ...]) -> dict[str, list[Any]]:
+    """Keep steps 0, k, 2k, ... and always the last step."""
+    steps = columns["step"]
+    keep = [i for i, step in enumerate(steps) if step % every == 0 or i == len(steps) - 1]
+    thinned = {"step": [int(steps[i]) for i in keep]}
+    for name in metrics:
+        values = columns[name]
+        thinned[name] = [typed(name, values[i]) for i in keep]
+    return thinned
+
+
+def typed(name: str, value: Any) -> int | float:
+    """A metric as a plain int (counts, see INTEGER_METRICS) or float."""
+    number = float(value)
+    if name in INTEGER_METRICS:
+        if not number.is_integer():
+            raise TypeError(f"metric '{name}' = {value!r} should be a whole number")
+        return int(number)
+    return number
+
+
+def encode_value(value: Any) -> Any:
+    """A parameter value as stored in a table column (a format mix mapping as JSON text)."""
+    if isinstance(value, Mapping):
+        return json.dumps(dict(sorted(value.items())), separators=(",", ":"))
+    return value
+
+
+def describe(error: BaseException) -> str:
+    """One line: the exception type and message, and where it was raised (innermost frame)."""
+    message = " ".join(str(error).split())
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames:
+        text += f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})"
+    return text
