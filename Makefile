@@ -32,6 +32,7 @@ demo: $(STAMP)
 	$(BIN)/engagement experiment few_winners --out results/few_winners
 
 test: $(TSTAMP)
+	@sh tools/ensure-browser
 	$(PY) -m pytest
 
 bench: $(TSTAMP)

@@ -1,7 +1,7 @@
 """The ``engagement`` command line: a thin layer over the package.
 
 Subcommands: ``run`` and ``params`` (here), ``sweep``, ``export`` and ``analyze``
-(``model.sweep``), ``dashboard`` (``model.app``), ``experiment`` and ``plot``
+(``model.sweep.cli``), ``dashboard`` (``model.dashboard``, app in ``model.app``), ``experiment`` and ``plot``
 (``experiments``). Bad input ends with one line on stderr and exit status 2.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -99,8 +98,8 @@ def prepare_output_dir(path: str | Path) -> Path:
     out = Path(path)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe-", delete=True)
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".probe-"):
+            pass
     except OSError as error:
         raise UsageError(f"output folder {str(out)!r} is not writable: {error.strerror}") from None
     return out
@@ -109,7 +108,7 @@ def prepare_output_dir(path: str | Path) -> Path:
 def publish(staging: Path, out: Path) -> None:
     """Move every file of a finished staging folder into ``out`` (each move is atomic)."""
     for item in sorted(staging.iterdir()):
-        os.replace(item, out / item.name)
+        item.replace(out / item.name)
     shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -118,11 +117,12 @@ def provenance() -> dict[str, Any]:
     root = Path(__file__).resolve().parent.parent
     info: dict[str, Any] = {"package_version": _version(), "git_commit": None, "git_dirty": None}
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5,
+                                check=False)
         if commit.returncode == 0:
             info["git_commit"] = commit.stdout.strip()
             dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                   capture_output=True, text=True, timeout=5)
+                                   capture_output=True, text=True, timeout=5, check=False)
             info["git_dirty"] = bool(dirty.stdout.strip())
     except (OSError, subprocess.SubprocessError):
         pass

@@ -182,7 +182,7 @@ def choose_port(host: str, port: int) -> int:
     except socket.gaierror:
         raise UsageError(f"--host {host!r} is not an address of this computer") from None
     except OSError as error:
-        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror} (choose another with --port, 0 for any)") from None
 
 
 def wait_until_up(server: subprocess.Popen, url: str, timeout: float) -> bool:

@@ -59,8 +59,10 @@ def check_step(model: EngagementModel, engagement: np.ndarray, engaged: np.ndarr
     assert np.all(users.attention_spent[:n] <= users.attention[:n] * (1 + 1e-5) + 1e-7)
     assert np.all(users.attention_spent >= 0)
     # companies that had exited before the step receive nothing from the users
-    assert np.all(engagement[dead_before] == 0) and np.all(engaged[dead_before] == 0)
-    assert engagement[-1] == 0 and engaged[-1] == 0  # the sentinel row of the table
+    assert np.all(engagement[dead_before] == 0)
+    assert np.all(engaged[dead_before] == 0)
+    assert engagement[-1] == 0
+    assert engaged[-1] == 0
     # shares are non-negative and sum to 1 over live companies
     live = table.in_use
     share = model.share_history[-1]
@@ -278,7 +280,8 @@ def test_run_result_tables():
     assert result.summary["survivors"] == int(result.companies["alive"].sum())
     assert result.companies.loc[result.companies["alive"], "share"].sum() == pytest.approx(1.0)
     dead = result.companies[~result.companies["alive"]]
-    assert (dead["exit_step"] > 0).all() and (dead["share"] == 0).all()
+    assert (dead["exit_step"] > 0).all()
+    assert (dead["share"] == 0).all()
     assert result.shares.shape == (31, len(result.companies))
 
 
@@ -307,6 +310,6 @@ def test_batch_run_in_two_processes_matches_serial():
                             number_processes=1, display_progress=False)
     parallel = mesa.batch_run(EngagementModel, parameters=parameters, rng=[3], max_steps=10,
                               number_processes=2, display_progress=False)
-    key = lambda row: row["n_companies"]  # noqa: E731
+    key = lambda row: row["n_companies"]
     assert [(r["n_companies"], r["gini"], r["survivors"]) for r in sorted(serial, key=key)] == [
         (r["n_companies"], r["gini"], r["survivors"]) for r in sorted(parallel, key=key)]
