@@ -1,7 +1,7 @@
 """Benchmark of the sweep machinery (``make bench``; never a timed test).
 
 1. Throughput: 200 short runs (100 users, 5 companies, 5 steps) serially, on 2 local processes and on
-   2 Dask workers (LocalCluster on 127.0.0.1). Reported: runs per second with the backend already
+   2 Dask workers (LocalCluster on 127.0.0.1), one run per Dask task and 10. Reported: runs per second with the backend already
    started (steady state), the backend's start-up time, the time inside a run (as the run measured
    it on its worker) and the overhead per run: worker time per run beyond that, i.e.
    wall time x workers / runs - time inside a run.
@@ -77,7 +77,7 @@ def throughput(name: str, make_backend, workers: int, runs: int) -> dict:
               "runs_per_s": round(runs / wall, 1), "startup_s": round(startup, 2),
               "run_ms": round(in_run * 1000, 2),
               "overhead_per_run_ms": round((wall * workers / runs - in_run) * 1000, 2)}
-    print(f"{name:<14} {result['runs_per_s']:>7.1f} runs/s  start-up {result['startup_s']:5.2f} s  "
+    print(f"{name:<28} {result['runs_per_s']:>7.1f} runs/s  start-up {result['startup_s']:5.2f} s  "
           f"run {result['run_ms']:5.2f} ms  overhead {result['overhead_per_run_ms']:5.2f} ms/run")
     return result
 
@@ -138,6 +138,7 @@ def main() -> int:
         throughput("serial", SerialBackend, 1, runs),
         throughput("processes(2)", lambda: ProcessBackend(2), 2, runs),
         throughput("dask-local(2)", lambda: DaskBackend(workers=2), 2, runs),
+        throughput("dask-local(2), 10 runs/task", lambda: DaskBackend(workers=2, runs_per_task=10), 2, runs),
     ]
     memory_runs = [1_000] if args.quick else [1_000, 10_000]
     results = {

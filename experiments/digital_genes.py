@@ -145,17 +145,15 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         for ax in (top_ax, eff_ax):
             if xs:
                 (line,) = ax.plot(xs, ys, color="white", linewidth=3, solid_capstyle="butt",
-                                  label="winner-take-most to the right\n(top-1 share > 0.5)")
+                                  label="winner-take-most begins")
                 line.set_path_effects([effects.Stroke(linewidth=5.5, foreground="black"), effects.Normal()])
             linear = gammas.index(1.0) if 1.0 in gammas else None
             if linear is not None:
-                ax.axvline(linear, color="white", linewidth=1.2, linestyle="--")
+                ax.axvline(linear, color="white", linewidth=1.0, linestyle="--", alpha=0.7)
             ax.set_xlabel("social influence γ (0 none, 1 proportional, > 1 super-linear)")
             ax.set_ylabel("crowding (companies)")
         top_ax.set_title("Top-1 share")
         eff_ax.set_title("Effective number of competitors")
-        if xs:
-            top_ax.legend(loc="upper left", fontsize=8, facecolor="white", framealpha=0.9, frameon=True)
 
         # the transition, with its uncertainty, at three crowding levels
         picks = [sizes[0], sizes[len(sizes) // 2], sizes[-1]] if len(sizes) >= 3 else sizes
@@ -173,8 +171,9 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         for ax, letter in zip((top_ax, eff_ax, line_ax), "abc", strict=True):
             panel_label(ax, letter)
         replicates = int(runs.groupby(["n_companies", "social_influence"]).size().min())
-        fig.suptitle(f"{TITLE}\nall companies dialogue, no profiling, participation or newcomers; "
-                     f"{replicates} runs per cell (cell values: means); dashed: linear feedback γ = 1", fontsize=11.5)
+        fig.suptitle(f"{TITLE}\nall companies dialogue, no profiling, participation or newcomers; {replicates} runs "
+                     "per cell (means); thick line: winner-take-most begins (top-1 share > 0.5) to its right; "
+                     "dashed: γ = 1", fontsize=11)
         fig.tight_layout()
         return save(fig, figure_dir / NAME)
 

@@ -48,6 +48,7 @@ TABLES = {
                  "world), format, final share, alive, rank (1 = largest share in that world)",
 }
 MARKET_KEY = 100  # derived_seed purpose of start s is MARKET_KEY + s
+RANK_PANEL_GAMMA = 1.5
 
 
 def settings(quick: bool) -> dict[str, Any]:
@@ -158,7 +159,8 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
 
         # ranks of the same companies in each world, for one start
         start = int(companies["start"].min())
-        shown = [gammas[0], gammas[-1] if gammas[-1] <= 2.0 else max(g for g in gammas if g <= 2.0)]
+        # the strongest influence up to RANK_PANEL_GAMMA: stronger feedback leaves most companies dead and tied
+        shown = [gammas[0], max([g for g in gammas if 0 < g <= RANK_PANEL_GAMMA] or gammas[-1:])]
         reference = companies[(companies["start"] == start) & (companies["social_influence"] == shown[0])]
         order = reference.groupby("company")["rank"].median().sort_values(kind="stable")
         position = {company: i for i, company in enumerate(order.index)}

@@ -345,4 +345,4 @@ class EngagementModel(mesa.Model):
         return [c for c in self.companies_by_row if c.alive]
 
 
-__all__ = ["METRICS", "EngagementModel", "FORMAT_INDEX"]
+__all__ = ["FORMAT_INDEX", "METRICS", "EngagementModel"]

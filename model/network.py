@@ -3,8 +3,9 @@
 Networks are returned as CSR arrays ``(indptr, indices)``: the neighbours of user ``i`` are
 ``indices[indptr[i]:indptr[i + 1]]``. Construction is vectorised (NumPy/SciPy) or compiled
 (igraph), because networkx needs about 15 s and 830 MB for 300,000 users; a million users
-take about 2 s (small world) and 3 s (scale free). ``tests/test_network.py`` checks that the
-degree distribution and clustering match networkx's generators at small size.
+take about 2 s (small world) and 6 s (scale free) on the benchmark machine (docs/performance.md).
+``tests/test_network.py`` checks that the degree distribution and clustering match networkx's
+generators at small size.
 """
 
 from __future__ import annotations

@@ -110,16 +110,33 @@ def style():
         yield
 
 
-def save(fig: plt.Figure, path: str | Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
-    """Save a figure as PNG (200 dpi) and SVG next to each other; returns the paths written."""
+def save(fig: plt.Figure, path: str | Path, formats: tuple[str, ...] = ("png", "svg"),
+         compact: bool = True) -> list[Path]:
+    """Save a figure as PNG (200 dpi) and SVG next to each other; returns the paths written.
+
+    ``compact`` stores the PNG with a 256-colour palette: about a third of the size, so that
+    figures can be committed; the SVG keeps the exact vector figure for print.
+    """
     path = Path(path)
     written = []
     for ext in formats:
         target = path.with_suffix(f".{ext}")
         fig.savefig(target, metadata={"Date": None} if ext == "svg" else {"Software": None})
+        if ext == "png" and compact:
+            _compact_png(target)
         written.append(target)
     plt.close(fig)
     return written
+
+
+def _compact_png(path: Path) -> None:
+    """Re-save a PNG with an adaptive 256-colour palette (no dithering, so flat areas stay flat)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                                dither=Image.Dither.NONE)
+    palette.save(path, optimize=True)
 
 
 # ====================================================================== helpers for experiment figures

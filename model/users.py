@@ -14,15 +14,25 @@ its neighbours is read before anyone adopts):
 ``model/reference.py`` states the same rules one user at a time; the tests check that both
 engines agree in distribution.
 
-How it is made fast (docs/performance.md): the slots are stored slot-major (``[slot, user]``,
-so that reading one slot of many users is a contiguous or cache-friendly gather); every random
-number of a submodel is drawn for all active users at once, then the arithmetic runs over blocks
-of ``BLOCK`` users so that the temporaries stay in the CPU cache; company columns are converted
-to float32 once per step; companies are drawn by visibility with Walker's alias method (O(1) per
-draw, whatever the number of companies); social proof is the count of matches between each shown
-company and the slots of the sampled neighbours, and its weight (baseline + q)^gamma is read from a
-table of the ``social_sample + 1`` possible values. Memory and time are O(users x slots) and
-O(users x (consideration set + social sample)), never O(users x companies).
+How it is made fast (docs/performance.md has the profile and the benchmark):
+
+- slots are stored slot-major (``[slot, user]``, int32 companies, float32 bonds and fits) and
+  company columns are converted to float32 once per step (``CompanyColumns``);
+- the random numbers of a submodel are drawn for all active users in one call; the arithmetic
+  then runs over blocks of ``BLOCK`` users, so that temporaries stay in the CPU cache, and the
+  result does not depend on the block size;
+- companies are drawn by visibility with Walker's alias method: O(1) per draw, whatever the
+  number of companies;
+- social proof counts, for each shown company, the matches among the slots of the sampled ties;
+  its weight (baseline + q)^gamma is read from a table of the possible counts;
+- exact shortcuts skip work whose outcome is already known: a user whose adoption draw is above
+  what any choice could give adopts nothing, so its other ties, social proof and choice are never
+  worked out (about a third of the users remain), and a word-of-mouth draw above every company's
+  propensity cannot pass, so its tie is not looked up. The same draws give the same decisions as
+  the full computation; only unused random numbers are not drawn.
+
+Memory and time are O(users x (slots + consideration set + social sample)), never O(users x
+companies).
 """
 
 from __future__ import annotations
@@ -175,9 +185,7 @@ class ArrayUsers:
         self.indptr = draws.indptr
         self.indices = draws.indices
         degree = np.diff(draws.indptr)
-        # int32 positions halve the memory traffic of neighbour sampling while the network allows
-        position_type = np.int32 if draws.indices.size < 2**31 - 1 else np.int64
-        self.row_start = draws.indptr[:-1].astype(position_type)
+        self.row_start = draws.indptr[:-1].astype(np.intp)
         # float32 holds every degree below 2^24 exactly, and u * degree < degree for u < 1
         self.degree = degree.astype(np.float32)
         self.any_isolated = bool((degree == 0).any())
@@ -251,14 +259,15 @@ class ArrayUsers:
         p, rng, companies = self.p, self.model.rng, self.columns(market)
         by_reach = p.consideration_set
         shown = np.full((by_reach + 1, n), EMPTY, dtype=np.int32)
-        reach_draw = rng.random((by_reach, n)) if companies.visible else None
+        # float32 draws: each company's chance is then exact to within 2^-24 per alias column
+        reach_draw = rng.random((by_reach, n), dtype=np.float32) if companies.visible else None
         self.first_tie_draw, slot_draw, pass_draw = rng.random((3, n), dtype=np.float32)
         column_count = companies.alias_cut.size if companies.visible else 0
         flat_company = self.slot_company.ravel()
         flat_bond = self.slot_bond.ravel()
         for users in _blocks(n):
             if reach_draw is not None:
-                scaled = reach_draw[:, users] * column_count
+                scaled = reach_draw[:, users] * np.float64(column_count)  # exact in float64
                 column = scaled.astype(np.intp)
                 # row alias_rows[2j] ("own") below the cut of column j, else alias_rows[2j + 1]
                 pick = column * 2
@@ -281,7 +290,7 @@ class ArrayUsers:
         """
         degree = self.degree[users]
         if self.indices.size:
-            position = (draw * degree).astype(self.row_start.dtype)
+            position = (draw * degree).astype(np.intp)
             position += self.row_start[users]
             # an isolated user's position may point past the list ("clip"); it is replaced below
             ties = np.take(self.indices, position, mode="clip")
@@ -339,15 +348,7 @@ class ArrayUsers:
         before any fit is computed; then the bound with the actual pulls decides.
         """
         company = self.slot_company[:, users]
-        bond = self.slot_bond[:, users]
-        # a free slot if there is one (key -1), else the weakest relationship
-        key = np.where(company == EMPTY, np.float32(-1.0), bond)
-        slot = np.zeros(key.shape[1], dtype=np.intp)
-        lowest = key[0].copy()
-        for s in range(1, self.slots):
-            np.putmask(slot, key[s] < lowest, s)
-            np.minimum(lowest, key[s], out=lowest)
-        room = 1.0 - np.maximum(lowest, np.float32(0.0))
+        slot, room = self._free_or_weakest(company, self.slot_bond[:, users])
         draw = adopt_draw[users]
         hopeful = np.flatnonzero(draw < room * companies.strongest_pull)
         shown = np.take(shown, hopeful, axis=1, mode="clip")
@@ -369,6 +370,17 @@ class ArrayUsers:
         able = np.flatnonzero(draw < bound)
         return _Options(hopeful[able] + users.start, np.take(shown, able, axis=1, mode="clip"),
                         np.take(pull, able, axis=1, mode="clip"), room[able], slot[able])
+
+    def _free_or_weakest(self, company: np.ndarray, bond: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The slot a new relationship would take, a free one if any, else the weakest, and the room:
+        1 for a free slot, else 1 - the weakest bond (the adoption probability is pull * room)."""
+        key = np.where(company == EMPTY, np.float32(-1.0), bond)  # free slots first
+        slot = np.zeros(key.shape[1], dtype=np.intp)
+        lowest = key[0].copy()
+        for s in range(1, self.slots):
+            np.putmask(slot, key[s] < lowest, s)
+            np.minimum(lowest, key[s], out=lowest)
+        return slot, 1.0 - np.maximum(lowest, np.float32(0.0))
 
     def _choose(self, companies: CompanyColumns, option: _Options, choice_draw: np.ndarray,
                 adopt_draw: np.ndarray, tie_draw: np.ndarray | None, n: int) -> tuple[np.ndarray, ...]:
@@ -399,17 +411,17 @@ class ArrayUsers:
 
     def _neighbours_holding(self, shown: np.ndarray, users: np.ndarray, tie_draw: np.ndarray | None,
                             n: int) -> np.ndarray:
-        """For each shown company, how many of the user's sampled ties hold it (uint8 [K, users])."""
+        """For each shown company, how many of the user's sampled ties hold it (uint16 [K, users])."""
         ties = np.empty((self.p.social_sample, users.size), dtype=np.int32)
         ties[0] = self._ties(users, self.first_tie_draw[users], n)
         if tie_draw is not None:
             ties[1:] = self._ties(users, tie_draw, n)
         held = np.take(self.slot_company, ties, axis=1, mode="clip").reshape(-1, ties.shape[1])  # [S * m, users]
-        holding = np.empty(shown.shape, dtype=np.uint8)
+        holding = np.empty(shown.shape, dtype=np.uint16)
         match = np.empty(held.shape, dtype=np.bool_)
         for k in range(shown.shape[0]):
             np.equal(held, shown[k], out=match)
-            np.add.reduce(match, axis=0, dtype=np.uint8, out=holding[k])
+            np.add.reduce(match, axis=0, dtype=np.uint16, out=holding[k])
         return holding
 
     def allocate_attention(self, market: MarketView, n: int) -> tuple[np.ndarray, np.ndarray]:

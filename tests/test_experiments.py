@@ -40,7 +40,8 @@ def check_files(out: Path, manifest: dict, figures: set[str]) -> None:
     """Tables, figures (PNG and SVG) and manifest are all there, and nothing is left half-written."""
     assert manifest["quick"] is True
     assert manifest["root_seed"] == SEED
-    assert manifest["runs"] > 0 and manifest["wall_time_seconds"] > 0
+    assert manifest["runs"] > 0
+    assert manifest["wall_time_seconds"] > 0
     assert {"package_version", "git_commit", "design", "headline", "claims"} <= set(manifest)
     names = {p.name for p in out.iterdir()}
     assert set(manifest["tables"].values()) <= names
@@ -132,7 +133,8 @@ def test_crowding_fewer_survivors_more_losers_per_winner(crowding):
         # losers outnumber winners in the most crowded market, not in the least crowded one
         assert means["loser_winner_ratio"].iloc[-1] > 1 > means["loser_winner_ratio"].iloc[0]
     point = manifest["headline"]["outnumber_crowding_companies"][0]
-    assert point is not None and runs["crowding"].min() < point < runs["crowding"].max()
+    assert point is not None
+    assert runs["crowding"].min() < point < runs["crowding"].max()
 
 
 def test_digital_genes_stronger_feedback_larger_top_share(digital_genes):
@@ -248,7 +250,8 @@ def test_workers_do_not_change_results(few_winners, tmp_path):
     """Two worker processes (through ``python -m experiments.NAME``) give the same tables as one."""
     out = tmp_path / "parallel"
     done = subprocess.run([sys.executable, "-m", "experiments.few_winners", "--quick", "--workers", "2",
-                           "--seed", str(SEED), "--out", str(out)], capture_output=True, text=True, timeout=300)
+                           "--seed", str(SEED), "--out", str(out)], check=False, capture_output=True, text=True,
+                          timeout=300)
     assert done.returncode == 0, done.stderr
     serial = few_winners[2]
     parallel = read_tables(out)
@@ -288,10 +291,11 @@ def test_bad_input_is_one_line_with_exit_status_2(args, message, tmp_path, capsy
 
 
 def test_module_entry_point_rejects_bad_input_in_one_line():
-    done = subprocess.run([sys.executable, "-m", "experiments.crowding", "--workers", "0"], capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "experiments.crowding", "--workers", "0"], check=False,
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and "--workers = 0" in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "--workers = 0" in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -303,7 +307,8 @@ def test_every_experiment_is_registered_and_documented():
     teaching = (Path(__file__).resolve().parent.parent / "docs" / "teaching.md").read_text()
     for name, (claims, _) in EXPERIMENTS.items():
         module = importlib.import_module(f"experiments.{name}")
-        assert module.NAME == name and tuple(module.CLAIMS) == claims
+        assert name == module.NAME
+        assert tuple(module.CLAIMS) == claims
         assert all(callable(getattr(module, f)) for f in ("run", "plot", "design", "run_job", "headline"))
         # full mode: at least 20 replicates of every condition (worlds of different starts are replicates)
         replicate_keys = ("replicate", "world", "start", "market_seed")

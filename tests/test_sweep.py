@@ -182,6 +182,8 @@ def test_conflicting_or_invalid_backend_options_are_refused_before_anything_is_w
     assert "not allowed with argument" in capsys.readouterr().err
     assert engagement(["sweep", str(spec), "--out", str(out), "--workers", "0"]) == 2
     assert capsys.readouterr().err.strip() == "engagement: error: --workers = 0 must be >= 1"
+    assert engagement(["sweep", str(spec), "--out", str(out), "--workers", "2", "--runs-per-task", "5"]) == 2
+    assert "--runs-per-task applies to Dask" in capsys.readouterr().err
     assert not out.exists()
 
 

@@ -103,7 +103,8 @@ def test_two_processes_give_the_serial_table(spec, serial, tmp_path):
 
 def test_two_dask_workers_give_the_serial_table(spec, serial, tmp_path):
     out = tmp_path / "sweep"
-    report = run_sweep(spec, out, dask_workers=2, progress=False, chunk_rows=7)
+    # batches of 5 runs per Dask task (48 runs: the last batch is short); one run per task is the kill test's
+    report = run_sweep(spec, out, dask_workers=2, runs_per_task=5, progress=False, chunk_rows=7)
     assert report.backend == "dask-local(2)"
     assert report.complete
     assert_same_tables(out, serial)

@@ -17,6 +17,7 @@ does not grow with the size of the sweep. Failures of a run come back as failed 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import shutil
@@ -31,7 +32,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Self
 
-from .worker import STATUS_FAILED, RunOutput, RunTask, execute
+from .worker import STATUS_FAILED, RunOutput, RunTask, execute, execute_batch
 
 MAX_ATTEMPTS = 3
 
@@ -205,23 +206,34 @@ class DaskBackend(Backend):
 
     The scheduler reschedules the runs of a worker that dies; a run that kills workers repeatedly
     (Dask's ``allowed-failures``) comes back as ``KilledWorker`` and is recorded as failed.
+    ``runs_per_task`` > 1 sends runs in batches: Dask's per-task cost (a scheduler round trip, a few
+    milliseconds) is then shared, which pays for very short runs; each batch's runs are stored when
+    the batch finishes.
     """
 
-    def __init__(self, *, workers: int | None = None, scheduler: str | None = None,
+    def __init__(self, *, workers: int | None = None, scheduler: str | None = None, runs_per_task: int = 1,
                  in_flight: int | None = None, max_attempts: int = MAX_ATTEMPTS) -> None:
         if (workers is None) == (scheduler is None):
             raise ValueError("give either the number of Dask workers or a scheduler address")
+        if runs_per_task < 1:
+            raise ValueError(f"--runs-per-task = {runs_per_task} must be >= 1")
+        self.runs_per_task = runs_per_task
         if workers is not None and workers < 1:
             raise ValueError(f"--dask-workers = {workers} must be >= 1")
         from distributed import Client, LocalCluster
 
         self._scratch: str | None = None
         self._cluster = None
+        self.client = None
         if workers is not None:
             self._scratch = tempfile.mkdtemp(prefix="engagement-dask-")
-            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                         dashboard_address=None, local_directory=self._scratch)
-            self.client = Client(self._cluster)
+            try:
+                self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                             host="127.0.0.1", dashboard_address=None, local_directory=self._scratch)
+                self.client = Client(self._cluster)
+            except BaseException:
+                self.close()
+                raise
             self.name = f"dask-local({workers})"
         else:
             try:
@@ -250,47 +262,47 @@ class DaskBackend(Backend):
         from distributed.scheduler import KilledWorker
 
         source = iter(tasks)
-        retry: deque[RunTask] = deque()
+        retry: deque[tuple[RunTask, ...]] = deque()
         attempts: dict[int, int] = {}
-        pending: dict[str, tuple[Any, RunTask]] = {}
+        pending: dict[str, tuple[Any, tuple[RunTask, ...]]] = {}
         finished = as_completed()
 
-        def submit(task: RunTask) -> None:
-            key = f"engagement-run-{task.run_id}-{uuid.uuid4().hex[:12]}"
-            future = self.client.submit(execute, task, pure=False, key=key)
-            pending[key] = (future, task)
+        def submit(batch: tuple[RunTask, ...]) -> None:
+            key = f"engagement-run-{batch[0].run_id}-{uuid.uuid4().hex[:12]}"
+            future = self.client.submit(execute_batch, batch, pure=False, key=key)
+            pending[key] = (future, batch)
             finished.add(future)
 
         def refill() -> None:
-            while retry or len(pending) < self._window():
-                task = retry.popleft() if retry else next(source, None)
-                if task is None:
+            while retry or len(pending) < max(2, self._window() // self.runs_per_task):
+                batch = retry.popleft() if retry else tuple(itertools.islice(source, self.runs_per_task))
+                if not batch:
                     return
-                submit(task)
+                submit(batch)
 
         refill()
         try:
             for future in finished:
-                _, task = pending.pop(future.key)
-                output = None
+                _, batch = pending.pop(future.key)
+                outputs = None
                 if future.status == "finished":
                     try:
-                        output = future.result()
+                        outputs = future.result()
                     except Exception as error:  # noqa: BLE001 - result lost with its worker before we fetched it
-                        attempts[task.run_id] = attempts.get(task.run_id, 0) + 1
-                        if attempts[task.run_id] >= self.max_attempts:
-                            output = infrastructure_failure(task, f"result lost {attempts[task.run_id]} times: "
-                                                                  f"{type(error).__name__}: {error}")
+                        attempts[batch[0].run_id] = tries = attempts.get(batch[0].run_id, 0) + 1
+                        if tries >= self.max_attempts:
+                            reason = f"result lost {tries} times: {type(error).__name__}: {error}"
+                            outputs = [infrastructure_failure(task, reason) for task in batch]
                         else:
-                            retry.append(task)
+                            retry.append(batch)
                 elif future.status == "error" and isinstance(future.exception(), KilledWorker):
-                    output = infrastructure_failure(task, f"KilledWorker: {future.exception()}")
+                    outputs = [infrastructure_failure(task, f"KilledWorker: {future.exception()}") for task in batch]
                 else:  # lost scheduler, cancelled: stop; what finished is stored and --resume continues
                     error = future.exception() if future.status == "error" else None
-                    raise RuntimeError(f"Dask could not run run {task.run_id} ({future.status}): {error}")
+                    raise RuntimeError(f"Dask could not run run {batch[0].run_id} ({future.status}): {error}")
                 future.release()
-                if output is not None:
-                    yield task, output
+                if outputs is not None:
+                    yield from zip(batch, outputs, strict=True)
                 refill()
         finally:
             if pending:
@@ -300,7 +312,7 @@ class DaskBackend(Backend):
                 pending.clear()
 
     def close(self) -> None:
-        client, cluster = getattr(self, "client", None), self._cluster
+        client, cluster = self.client, self._cluster
         self.client, self._cluster = None, None
         if client is not None:
             client.close()
@@ -311,15 +323,17 @@ class DaskBackend(Backend):
             self._scratch = None
 
 
-def make_backend(*, workers: int | None = None, dask_workers: int | None = None,
-                 scheduler: str | None = None) -> Backend:
+def make_backend(*, workers: int | None = None, dask_workers: int | None = None, scheduler: str | None = None,
+                 runs_per_task: int = 1) -> Backend:
     """The backend for the command-line options (at most one of them)."""
     chosen = [name for name, value in (("--workers", workers), ("--dask-workers", dask_workers),
                                        ("--scheduler", scheduler)) if value is not None]
     if len(chosen) > 1:
         raise ValueError(f"choose one backend: {' and '.join(chosen)} were both given")
+    if runs_per_task != 1 and dask_workers is None and scheduler is None:
+        raise ValueError("--runs-per-task applies to Dask (--dask-workers or --scheduler)")
     if dask_workers is not None or scheduler is not None:
-        return DaskBackend(workers=dask_workers, scheduler=scheduler)
+        return DaskBackend(workers=dask_workers, scheduler=scheduler, runs_per_task=runs_per_task)
     if workers is not None and workers > 1:
         return ProcessBackend(workers)
     if workers is not None and workers < 1:

@@ -24,6 +24,8 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="continue the sweep in DIR, skipping stored runs")
     parser.add_argument("--retry-failed", action="store_true", help="like --resume, and run failed runs again")
     parser.add_argument("--seed", type=int, metavar="N", help="root seed (overrides the spec's seed)")
+    parser.add_argument("--runs-per-task", type=int, default=1, metavar="K",
+                        help="Dask: send K runs per task, for very short runs (default 1)")
     parser.add_argument("--chunk-rows", type=int, default=1000, metavar="N",
                         help="runs per Parquet part (default 1000; every run is on disk at once anyway)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -42,7 +44,7 @@ def sweep_main(args: argparse.Namespace) -> int:
     try:
         report = run_sweep(spec, out, workers=args.workers, dask_workers=args.dask_workers, scheduler=args.scheduler,
                            resume=args.resume, retry_failed=args.retry_failed, progress=not args.no_progress,
-                           chunk_rows=args.chunk_rows)
+                           chunk_rows=args.chunk_rows, runs_per_task=args.runs_per_task)
     except KeyboardInterrupt:
         print(f"engagement: finished runs are stored in {out}/; continue with --resume", file=sys.stderr)
         raise

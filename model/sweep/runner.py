@@ -64,15 +64,15 @@ def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path,
               dask_workers: int | None = None, scheduler: str | None = None, backend: Backend | None = None,
               resume: bool = False, retry_failed: bool = False, progress: bool = True,
               run_function: Callable[..., Any] | None = None, chunk_rows: int = 1000, flush_seconds: float = 30.0,
-              on_stored: Callable[[dict[str, Any]], None] | None = None) -> SweepReport:
+              runs_per_task: int = 1, on_stored: Callable[[dict[str, Any]], None] | None = None) -> SweepReport:
     """Run a sweep into folder ``out`` and return a ``SweepReport``.
 
     Backend: serial by default; ``workers=N`` local processes; ``dask_workers=N`` a Dask LocalCluster on
     127.0.0.1; ``scheduler="tcp://host:port"`` an existing Dask cluster; or a ``backend`` object (not
     closed here). ``resume`` continues a sweep stored in ``out`` (refused if its spec differs);
     ``retry_failed`` also runs the failed runs again. ``run_function`` replaces the model with a
-    picklable function of ``model.simulate``'s signature. ``on_stored(row)`` is called after each run
-    is stored. Raises ``SpecError``/``ValueError`` (one line) before any run for bad input.
+    picklable function of ``model.simulate``'s signature. ``runs_per_task`` batches runs into one Dask
+    task (for very short runs). ``on_stored(row)`` is called after each run is stored. Raises ``SpecError``/``ValueError`` (one line) before any run for bad input.
     """
     spec = load_spec(spec)
     out = Path(out)
@@ -80,7 +80,8 @@ def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path,
     manifest, root_seed = _check_folder(spec, out, resume=resume)
     design = Design(spec, root_seed)
     owned = backend is None
-    backend = backend or make_backend(workers=workers, dask_workers=dask_workers, scheduler=scheduler)
+    backend = backend or make_backend(workers=workers, dask_workers=dask_workers, scheduler=scheduler,
+                                      runs_per_task=runs_per_task)
     try:  # nothing is written before the spec, the folder and the backend are known to be good
         _create_folder(out, manifest)
         if design.matrix is not None and not (out / DESIGN).exists():

@@ -168,15 +168,26 @@ def _plot(method: str, outcome: str, frame, conf_level: float, path: Path) -> No
             ax.set_title(f"Sensitivity of {outcome}")
             ax.legend(ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
         else:
-            fig, ax = plt.subplots(figsize=(6.4, 4.4))
-            ax.errorbar(frame["mu_star"], frame["sigma"], xerr=frame["mu_star_conf"], fmt="o", color=PALETTE[0],
+            # ranked bars stay readable however close the points are; the scatter refers to them by rank
+            ranked = frame.sort_values("mu_star", ascending=False).reset_index(drop=True)
+            labels = [f"{rank}  {name}" for rank, name in enumerate(ranked["parameter"], start=1)]
+            fig, (bars, ax) = plt.subplots(1, 2, figsize=(10, 0.4 * len(frame) + 2.6),
+                                           gridspec_kw={"width_ratios": [1, 1.1]})
+            rows = np.arange(len(ranked))
+            bars.barh(rows, ranked["mu_star"], xerr=ranked["mu_star_conf"], color=PALETTE[0], capsize=3)
+            bars.set_yticks(rows, labels)
+            bars.invert_yaxis()
+            bars.set_xlabel(f"mu* (mean |elementary effect|; bars: {level} CI)")
+            bars.set_title(f"Morris screening of {outcome}")
+            ax.errorbar(ranked["mu_star"], ranked["sigma"], xerr=ranked["mu_star_conf"], fmt="o", color=PALETTE[0],
                         capsize=3)
-            for _, row in frame.iterrows():
-                ax.annotate(row["parameter"], (row["mu_star"], row["sigma"]), textcoords="offset points",
-                            xytext=(5, 4), fontsize=8.5)
-            ax.set_xlabel(f"mu* (mean absolute elementary effect; bars: {level} CI)")
-            ax.set_ylabel("sigma (interaction / non-linearity)")
-            ax.set_title(f"Morris screening of {outcome}")
-            ax.set_xlim(left=0)
-            ax.set_ylim(bottom=0)
+            for rank, row in ranked.iterrows():
+                ax.annotate(str(rank + 1), (row["mu_star"], row["sigma"]), textcoords="offset points",
+                            xytext=(4, 4), fontsize=9)
+            ax.set_xlabel("mu*")
+            ax.set_ylabel("sigma (interactions, non-linearity)")
+            ax.set_title("mu* against sigma (numbers: rank at left)")
+            ax.set_xlim(0, float((ranked["mu_star"] + ranked["mu_star_conf"]).max()) * 1.1 or 1.0)
+            ax.set_ylim(0, float(ranked["sigma"].max()) * 1.15 or 1.0)
+            fig.tight_layout()
         save(fig, path)

@@ -213,7 +213,8 @@ class RunStore:
             _write_atomically(table, self.root / TIMESERIES / name)
         runs = pa.Table.from_pylist(self._rows, schema=self.runs_schema).sort_by("run_id")
         _write_atomically(runs, self.root / RUNS / name)
-        _fsync_dir(self.root / RUNS)
+        for folder in (TIMESERIES, RUNS):  # both renames durable before the journal lines go
+            _fsync_dir(self.root / folder)
         if self._journal is not None:  # (while opening, the journal is emptied once it is reopened)
             os.ftruncate(self._journal, 0)
         self._rows.clear()

@@ -84,6 +84,11 @@ def execute(task: RunTask) -> RunOutput:
     return RunOutput(row, timeseries)
 
 
+def execute_batch(tasks: tuple[RunTask, ...]) -> list[RunOutput]:
+    """Several runs in one task (Dask ``runs_per_task``): one output per task, in order."""
+    return [execute(task) for task in tasks]
+
+
 def _run_model(params: Params, steps: int, seed: int, *, want_timeseries: bool) -> tuple[dict, dict | None]:
     """The loop of ``model.simulate`` without building its tables: the same numbers, less overhead."""
     model = EngagementModel(params, rng=seed)
