@@ -35,7 +35,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 COMPANIES = (10, 100, 1000)
 SIZES = {"array": (1_000, 10_000, 100_000, 1_000_000), "agents": (1_000, 10_000)}
 STEPS = {"array": 100, "agents": 10}
-SPEEDUP = {"n_users": 10_000, "n_companies": 50, "steps": 30}
+SPEEDUP = {"n_users": 10_000, "n_companies": 50, "steps": 100}
 TARGETS = {
     "speedup_at_10k_users_50_companies": "array at least 100x the user-steps per second of agents",
     "steps_1m_users_100_companies_100_steps_s": "at most 30 s",

@@ -67,9 +67,10 @@ def rank_size_slope(share: np.ndarray) -> float:
     s = s[s > 0]
     if s.size < 3:
         return 0.0
-    log_rank = np.log(np.arange(1, s.size + 1, dtype=np.float64))
-    slope = np.polyfit(log_rank, np.log(s), 1)[0]
-    return float(slope)
+    x = np.log(np.arange(1, s.size + 1, dtype=np.float64))
+    y = np.log(s)
+    x -= x.mean()  # closed-form least squares: slope = cov(x, y) / var(x)
+    return float(np.dot(x, y - y.mean()) / np.dot(x, x))
 
 
 def winners_and_losers(alive: np.ndarray, cumulative_profit: np.ndarray) -> tuple[int, int]:
