@@ -6,13 +6,14 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint clean figures dashboard help
+.PHONY: demo test bench lint clean baseline help
 
 help:
 	@echo "make demo   - set up .venv, run the headline experiment, write figures into results/"
 	@echo "make test   - set up .venv with test extras, run the whole test suite"
 	@echo "make bench  - run the benchmarks (writes benchmarks/*.json)"
 	@echo "make lint   - ruff"
+	@echo "make baseline - refresh tests/baseline.json on purpose, after a deliberate change of results"
 
 $(PY):
 	@py=$$(sh tools/find-python) || exit 1; \
@@ -37,6 +38,9 @@ test: $(TSTAMP)
 
 bench: $(TSTAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+baseline: $(STAMP)
+	$(PY) tests/test_baseline.py --refresh
 
 lint: $(TSTAMP)
 	$(BIN)/ruff check .
