@@ -160,6 +160,9 @@ def main() -> int:
         "throughput": rates,
         "parent_memory": [memory(n) for n in memory_runs],
     }
+    if args.quick:  # a smoke run must not overwrite the recorded full-run figures
+        print(f"smoke run: {RESULTS.relative_to(ROOT)} left as it was")
+        return 0
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written {RESULTS.relative_to(ROOT)}")
     return 0
