@@ -15,7 +15,7 @@ import numpy as np
 
 from . import metrics
 from .agents import Company
-from .formats import FORMAT_INDEX, FORMAT_NAMES
+from .formats import FORMAT_NAMES
 from .market import (
     FORMAT_COST,
     FORMAT_DECAY,
@@ -229,11 +229,12 @@ class EngagementModel(mesa.Model):
             weights = t.engagement[models] + 1e-12
             switching = losing[self.rng.random(losing.size) < p.adaptation]
             picks = models[self.rng.choice(models.size, size=switching.size, p=weights / weights.sum())]
-            new_format = t.format[picks]
-            changed = switching[new_format != t.format[switching]]
-            t.format[changed] = t.format[picks][new_format != t.format[switching]]
-            t.resources[changed] -= p.switching_cost * self.running_costs()[changed]
-            t.cost_total[changed] += p.switching_cost * self.running_costs()[changed]
+            differs = t.format[picks] != t.format[switching]
+            changed = switching[differs]
+            t.format[changed] = t.format[picks[differs]]
+            switching_cost = p.switching_cost * self.running_costs()[changed]  # at the new format's cost
+            t.resources[changed] -= switching_cost
+            t.cost_total[changed] += switching_cost
         t.profit_window[live] = 0.0
 
     def exit_companies(self) -> None:
@@ -345,4 +346,4 @@ class EngagementModel(mesa.Model):
         return [c for c in self.companies_by_row if c.alive]
 
 
-__all__ = ["FORMAT_INDEX", "METRICS", "EngagementModel"]
+__all__ = ["METRICS", "EngagementModel"]

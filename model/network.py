@@ -131,7 +131,3 @@ def _to_csr(n: int, sources: np.ndarray, targets: np.ndarray) -> tuple[np.ndarra
     matrix.sort_indices()
     return matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32)
 
-
-def degrees(indptr: np.ndarray) -> np.ndarray:
-    """Number of ties per user."""
-    return np.diff(indptr)
