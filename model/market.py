@@ -6,8 +6,9 @@ empty, and NumPy reads index ``-1`` as that last row, so "empty slot" and "dead 
 need no special case in the vectorised user engine.
 
 ``MarketView`` is the per-step summary the user engines read (both engines read the same
-one, so company-side rules exist once): visibility, fit boost from profiling, relationship
-decay and reinforcement, word-of-mouth propensity.
+one, so company-side rules exist once): visibility, popularity, fit boost from profiling,
+relationship decay and reinforcement, word-of-mouth propensity. ``UserOutcome`` is what the
+user engines return.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .formats import format_column
 
 _FLOAT_COLUMNS = ("topic", "focus", "effectiveness", "reach", "resources", "information",
-                  "engagement", "revenue_total", "cost_total", "profit_window", "engaged_users")
+                  "engagement", "revenue_total", "cost_total", "profit_window", "engaged_users", "attention")
 _INT_COLUMNS = ("format", "entry_step", "exit_step", "unique_id")
 _BOOL_COLUMNS = ("alive", "maintaining")
 
@@ -71,33 +71,43 @@ class CompanyTable:
 class MarketView:
     """What users see of the companies this step; arrays of length capacity + 1 (sentinel last).
 
-    visibility_cdf: cumulative visibility of all rows (for sampling shown companies), normalised
-        to end at 1; empty when nothing is visible.
+    visibility: weight with which the feed shows each company (0 for exited ones): format reach x
+        maintained reach x effectiveness x (1 + fit boost) x popularity (C1, C2, C5, C7, C8).
+    popularity: the one popularity weight of C2, g_c = ((N_c + k) / (N_max + k))^gamma, N_c the
+        attention c received last step in users' worth (attention / attention_budget: with one
+        relationship per user and all of its attention, the number of its users), k the
+        pseudo-count ``social_baseline``; it sets
+        what the feed shows (through ``visibility``), the social-proof contest when a user switches,
+        and how a user's attention is split among its relationships (0 for exited companies).
     topic: each company's topic on the interest circle [0, 1).
     fit_boost: profiling * knowledge, which closes part of the gap to a perfect fit (C5).
     effectiveness: strategy effectiveness (focus, C8).
     alive: live companies (sentinel False).
-    decay: per-step relationship decay (C7, by format).
-    reinforcement: per-step relationship reinforcement rate for a perfect fit (C4, C7).
+    keep: 1 - per-step relationship decay (C7, by format).
+    reinforcement: per-step relationship reinforcement rate for a perfect fit and ample attention (C4, C7).
     depth: engagement per unit of attention (C4).
     word_of_mouth: probability per unit bond that an engaged user recommends the company (C6).
     """
 
-    visibility_cdf: np.ndarray
+    visibility: np.ndarray
+    popularity: np.ndarray
     topic: np.ndarray
     fit_boost: np.ndarray
     effectiveness: np.ndarray
     alive: np.ndarray
-    decay: np.ndarray
+    keep: np.ndarray
     reinforcement: np.ndarray
     depth: np.ndarray
     word_of_mouth: np.ndarray
 
 
-FORMAT_REACH = format_column("reach")
-FORMAT_DEPTH = format_column("depth")
-FORMAT_DECAY = format_column("decay")
-FORMAT_INFORMATION = format_column("information_gain")
-FORMAT_PARTICIPATION = format_column("participation")
-FORMAT_COST = format_column("cost")
-FORMAT_MAINTENANCE = format_column("maintenance_share")
+@dataclass
+class UserOutcome:
+    """What one step of the users produced, per company row (length capacity + 1) and in total."""
+
+    engagement: np.ndarray  # attention received times depth
+    engaged: np.ndarray  # users holding a relationship with the company
+    attention: np.ndarray  # attention received
+    attention_to_companies: float  # sum over active users of attention given to companies
+    attention_budget: float  # sum over active users of their budgets
+    relationships: int  # relationships held by active users

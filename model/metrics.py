@@ -8,8 +8,60 @@ top shares 0 and a rank-size slope of 0.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+
+from .formats import FORMATS
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One outcome measure, declared once: the DataCollector, the summary, the tables, the CLI and
+    the plots all read this declaration."""
+
+    name: str
+    label: str
+    summary: bool = True  # part of RunResult.summary (final value of the run)
+    integer: bool = False  # a count (stored as an integer in result tables)
+
+
+#: Every outcome measure recorded at every step, in table order (defined in docs/ODD.md 4.11).
+OUTCOMES: tuple[Metric, ...] = (
+    Metric("active_users", "users on the platform", integer=True),
+    Metric("survivors", "companies in the market", integer=True),
+    Metric("entries", "newcomers so far", integer=True),
+    Metric("exits", "exits so far", integer=True),
+    Metric("gini", "Gini coefficient of engagement shares over every company that entered (exited = 0)"),
+    Metric("gini_survivors", "Gini coefficient of engagement shares among live companies"),
+    Metric("hhi", "Herfindahl-Hirschman index (0-1; the same over survivors and all entrants)"),
+    Metric("effective_competitors", "effective number of competitors (1/HHI)"),
+    Metric("top1_share", "share of the largest company (the same over survivors and all entrants)"),
+    Metric("top10_share", "share of the top 10% of every company that entered"),
+    Metric("top10_share_survivors", "share of the top 10% of live companies"),
+    Metric("cohort", "companies that have had their chance: in the market maturity_age steps ago", integer=True),
+    Metric("winners", "winners: cohort companies alive now with a profit over the last maturity_age steps",
+           integer=True),
+    Metric("losers", "losers: the other cohort companies (exited, or alive without profit)", integer=True),
+    Metric("loser_winner_ratio", "losers per winner in the cohort (undefined, NaN, without winners)"),
+    Metric("above_fair_share", "companies at or above the fair share 1/n", integer=True),
+    Metric("rank_size_slope", "slope of log share against log rank (live companies)"),
+    Metric("leader", "id of the company with the largest share", summary=False, integer=True),
+    Metric("leader_turnover", "changes of leader so far", integer=True),
+    Metric("total_engagement", "engagement in the market per step", summary=False),
+    Metric("mean_engagement", "engagement per active user per step"),
+    Metric("attention_to_companies", "share of all active users' attention budgets that went to companies"),
+    Metric("relationships_per_user", "relationships with companies per active user"),
+    *(Metric(f"share_{f.name}", f"engagement share of {f.label}", summary=False) for f in FORMATS),
+    *(Metric(f"survivors_{f.name}", f"live companies of format {f.label}", summary=False, integer=True)
+      for f in FORMATS),
+)
+
+OUTCOME_BY_NAME: dict[str, Metric] = {metric.name: metric for metric in OUTCOMES}
+#: Keys of ``RunResult.summary`` besides ``steps`` and ``seed``.
+SUMMARY_KEYS: tuple[str, ...] = tuple(metric.name for metric in OUTCOMES if metric.summary)
+#: Outcomes that are counts.
+INTEGER_OUTCOMES: frozenset[str] = frozenset(metric.name for metric in OUTCOMES if metric.integer)
 
 
 def shares(engagement: np.ndarray) -> np.ndarray:
@@ -73,16 +125,30 @@ def rank_size_slope(share: np.ndarray) -> float:
     return float(np.dot(x, y - y.mean()) / np.dot(x, x))
 
 
-def winners_and_losers(alive: np.ndarray, cumulative_profit: np.ndarray) -> tuple[int, int]:
-    """Winners: alive companies with positive cumulative profit. Losers: every other company ever in the market."""
-    alive = np.asarray(alive, dtype=bool)
-    winners = int(np.count_nonzero(alive & (np.asarray(cumulative_profit) > 0)))
-    return winners, int(alive.size - winners)
+def cohort(entry_step: np.ndarray, exit_step: np.ndarray, step: int, maturity_age: int) -> np.ndarray:
+    """Companies that have had their chance: in the market at step ``step - maturity_age``.
+
+    A company is in the market at step s if it entered at or before s and had not exited by s
+    (``exit_step`` -1 = never exited). Before step ``maturity_age`` the cohort is empty.
+    """
+    start = step - maturity_age
+    entry_step, exit_step = np.asarray(entry_step), np.asarray(exit_step)
+    if start < 0:
+        return np.zeros(entry_step.shape, dtype=bool)
+    return (entry_step <= start) & ((exit_step < 0) | (exit_step > start))
+
+
+def winners_and_losers(in_cohort: np.ndarray, alive: np.ndarray, recent_profit: np.ndarray) -> tuple[int, int]:
+    """Winners: cohort companies alive now whose profit over the last maturity_age steps is positive;
+    losers: the rest of the cohort (exited, or alive without a profit)."""
+    in_cohort = np.asarray(in_cohort, dtype=bool)
+    winners = int(np.count_nonzero(in_cohort & np.asarray(alive, dtype=bool) & (np.asarray(recent_profit) > 0)))
+    return winners, int(np.count_nonzero(in_cohort)) - winners
 
 
 def loser_winner_ratio(winners: int, losers: int) -> float:
-    """Losers per winner; with no winner at all, the number of losers (losers per max(1, winners))."""
-    return losers / max(1, winners)
+    """Losers per winner; undefined (NaN) when there is no winner."""
+    return losers / winners if winners > 0 else math.nan
 
 
 def above_fair_share(share: np.ndarray) -> int:

@@ -7,6 +7,7 @@ BRIEF.md) that it implements.
 
 from __future__ import annotations
 
+from collections import deque
 from functools import partial
 from typing import Any
 
@@ -16,45 +17,13 @@ import numpy as np
 from . import metrics
 from .agents import Company
 from .formats import FORMAT_NAMES
-from .market import (
-    FORMAT_COST,
-    FORMAT_DECAY,
-    FORMAT_DEPTH,
-    FORMAT_INFORMATION,
-    FORMAT_MAINTENANCE,
-    FORMAT_PARTICIPATION,
-    FORMAT_REACH,
-    CompanyTable,
-    MarketView,
-)
+from .formats import format_table
+from .market import CompanyTable, MarketView, UserOutcome
 from .params import Params, check_names, format_shares
 from .users import ArrayUsers, draw_users
 
-#: The metrics recorded every step, with a label for tables and plots.
-METRICS: dict[str, str] = {
-    "active_users": "users on the platform",
-    "survivors": "companies in the market",
-    "entries": "newcomers so far",
-    "exits": "exits so far",
-    "gini": "Gini coefficient of engagement shares over every company that entered (exited = 0)",
-    "gini_survivors": "Gini coefficient of engagement shares among live companies",
-    "hhi": "Herfindahl-Hirschman index (0-1)",
-    "effective_competitors": "effective number of competitors (1/HHI)",
-    "top1_share": "share of the largest company",
-    "top10_share": "share of the top 10% of every company that entered",
-    "winners": "winners (alive, cumulative profit > 0)",
-    "losers": "losers (every other company ever in the market)",
-    "loser_winner_ratio": "losers per winner",
-    "above_fair_share": "companies at or above the fair share 1/n",
-    "rank_size_slope": "slope of log share against log rank",
-    "leader": "id of the company with the largest share",
-    "leader_turnover": "changes of leader so far",
-    "total_engagement": "engagement in the market per step",
-    "mean_engagement": "engagement per active user per step",
-    "attention_used": "share of the attention budget spent",
-    **{f"share_{name}": f"engagement share of {name}" for name in FORMAT_NAMES},
-    **{f"survivors_{name}": f"live companies of format {name}" for name in FORMAT_NAMES},
-}
+#: The metrics recorded every step, with a label for tables and plots (declared in ``metrics.OUTCOMES``).
+METRICS: dict[str, str] = {metric.name: metric.label for metric in metrics.OUTCOMES}
 
 
 def read_metric(name: str, model: EngagementModel) -> float:
@@ -77,6 +46,7 @@ class EngagementModel(mesa.Model):
         self.companies_table = CompanyTable(p.n_companies + int(4 * p.entry_rate * 100) + 8, p.knowledge_half)
         self.companies_by_row: list[Company] = []
         self._format_shares = np.array(list(format_shares(p.format_mix).values()))
+        self.formats = format_table(p)  # attribute -> value per format number (C4)
         self.n_active = self._active_users(0)
         self.entries = 0
         self.exits = 0
@@ -84,6 +54,8 @@ class EngagementModel(mesa.Model):
         self.leader_turnover = 0
         self.current: dict[str, float] = {}
         self.share_history: list[np.ndarray] = []
+        # cumulative profit of every company at the last maturity_age + 1 observations (for winners)
+        self.profit_history: deque[np.ndarray] = deque(maxlen=self.p.maturity_age + 1)
 
         draws = draw_users(self)
         if p.engine == "agents":
@@ -105,12 +77,12 @@ class EngagementModel(mesa.Model):
         self.admit_newcomers()  # C9, C3
         self.maintain_reach()  # C7
         market = self.market_view()  # C2, C4, C5, C6, C8: what users see
-        engagement, engaged = self.users.step(market, self.n_active)  # C1, C2, C4-C7
-        self.gather_information(engaged)  # C5
-        self.settle_accounts(engagement, engaged)  # C3
+        outcome = self.users.step(market, self.n_active)  # C1, C2, C4-C7
+        self.gather_information(outcome.engaged)  # C5
+        self.settle_accounts(outcome)  # C3
         self.adapt_strategies()  # C8
         self.exit_companies()  # C3
-        self.observe()  # outcome measures
+        self.observe(outcome)  # outcome measures
         self.datacollector.collect(self)
         if self.companies_table.alive.sum() == 0 and self.p.entry_rate == 0:
             self.running = False
@@ -149,7 +121,8 @@ class EngagementModel(mesa.Model):
         table.maintaining[rows] = True
         table.entry_step[rows] = self.steps
         table.exit_step[rows] = -1
-        table.resources[rows] = p.initial_runway * self.running_costs()[rows] * rng.uniform(0.5, 1.5, count)
+        spread = rng.uniform(1.0 - p.runway_spread, 1.0 + p.runway_spread, count)
+        table.resources[rows] = p.initial_runway * self.running_costs()[rows] * spread
         created = []
         for row in rows:
             company = Company(self, int(row))
@@ -164,45 +137,70 @@ class EngagementModel(mesa.Model):
         """C7: reach fades by the format's decay unless maintained: R <- R(1-d) + i*e*(1-R)."""
         t, p = self.companies_table, self.p
         live = t.in_use
-        decay = p.reach_decay * FORMAT_DECAY[t.format[live]]
+        decay = self.decay_rates()[live]
         investment = p.reach_investment * t.effectiveness[live] * t.maintaining[live]
         t.reach[live] = t.reach[live] * (1.0 - decay) + investment * (1.0 - t.reach[live])
         t.reach[live] *= t.alive[live]
 
-    def market_view(self) -> MarketView:
-        """C2, C5, C6, C8: what users see of every company this step.
+    def decay_rates(self) -> np.ndarray:
+        """C7: per-step decay of reach and relationships by format, reach_decay * format decay (at most 1)."""
+        return np.minimum(self.p.reach_decay * self.formats["decay"][self.companies_table.format], 1.0)
 
-        visibility_c = format reach * R_c * effectiveness_c * (1 + profiling * knowledge_c)
-                       * (baseline + penetration_c)^social_influence
+    def popularity(self) -> np.ndarray:
+        """C2, the one feedback: g_c = ((N_c + k) / (N_max + k))^gamma for live companies, 0 for others.
+
+        N_c is the attention c received last step in users' worth (attention / attention_budget), an
+        absolute count: feeds rank by engagement, and with one relationship per user that takes all
+        of the user's attention it is the number of c's users (the Polya urn, docs/ODD.md). k =
+        ``social_baseline`` is a pseudo-count in users, gamma = ``social_influence``. Dividing by
+        the most popular company's weight only fixes the scale (the leader has 1): ratios between
+        companies are ((N_c + k) / (N_d + k))^gamma.
         """
         t, p = self.companies_table, self.p
+        alive = t.alive
+        if not alive.any():
+            return np.zeros(alive.size)
+        count = t.attention / p.attention_budget if p.attention_budget > 0 else np.zeros(alive.size)
+        top = count[alive].max()
+        return ((count + p.social_baseline) / (top + p.social_baseline)) ** p.social_influence * alive
+
+    def market_view(self) -> MarketView:
+        """C2, C5, C6, C7, C8: what users see of every company this step.
+
+        visibility_c = format reach * R_c * effectiveness_c * (1 + profiling * knowledge_c) * g_c
+        """
+        t, p, formats = self.companies_table, self.p, self.formats
         fmt = t.format
-        knowledge = t.knowledge()
-        fit_boost = p.profiling * knowledge
-        penetration = t.engaged_users / self.n_active
-        visibility = (FORMAT_REACH[fmt] * t.reach * t.effectiveness * (1.0 + fit_boost)
-                      * (p.social_baseline + penetration) ** p.social_influence) * t.alive
-        total = visibility.sum()
-        cdf = np.cumsum(visibility) / total if total > 0 else np.zeros(0)
         alive = t.alive.copy()
-        decay = p.reach_decay * FORMAT_DECAY[fmt] * alive
-        reinforcement = p.bond_reinforcement * FORMAT_DEPTH[fmt] * t.effectiveness * t.maintaining * alive
-        word_of_mouth = p.participation * FORMAT_PARTICIPATION[fmt] * alive
-        depth = FORMAT_DEPTH[fmt] * alive
-        return MarketView(cdf, t.topic.copy(), fit_boost * alive, t.effectiveness * alive, alive,
-                          decay, reinforcement, depth, word_of_mouth)
+        fit_boost = p.profiling * t.knowledge() * alive
+        popularity = self.popularity()
+        visibility = formats["reach"][fmt] * t.reach * t.effectiveness * (1.0 + fit_boost) * popularity
+        reinforcement = np.minimum(p.bond_reinforcement * formats["depth"][fmt] * t.effectiveness, 1.0)
+        return MarketView(
+            visibility=visibility,
+            popularity=popularity,
+            topic=t.topic.copy(),
+            fit_boost=fit_boost,
+            effectiveness=t.effectiveness * alive,
+            alive=alive,
+            keep=1.0 - self.decay_rates() * alive,
+            reinforcement=reinforcement * t.maintaining * alive,
+            depth=formats["depth"][fmt] * alive,
+            word_of_mouth=p.participation * formats["participation"][fmt] * alive,
+        )
 
     def gather_information(self, engaged: np.ndarray) -> None:
         """C5: engaged users reveal their needs: information += gain_format * penetration."""
         t = self.companies_table
-        t.information += FORMAT_INFORMATION[t.format] * engaged / self.n_active * t.alive
+        t.information += self.formats["information_gain"][t.format] * engaged / self.n_active * t.alive
 
-    def settle_accounts(self, engagement: np.ndarray, engaged: np.ndarray) -> None:
+    def settle_accounts(self, users: UserOutcome) -> None:
         """C3: revenue from engagement minus running cost; resources carry the balance."""
         t, p = self.companies_table, self.p
         alive = t.alive
-        t.engagement[:] = engagement * alive
-        t.engaged_users[:] = engaged * alive
+        t.engagement[:] = users.engagement * alive
+        t.engaged_users[:] = users.engaged * alive
+        t.attention[:] = users.attention * alive
         revenue = p.value_per_attention * t.engagement / p.n_users
         cost = self.running_costs() * alive
         t.resources += revenue - cost
@@ -213,8 +211,8 @@ class EngagementModel(mesa.Model):
     def running_costs(self) -> np.ndarray:
         """Running cost per row: operating_cost * format cost, less maintenance when stopped (C7)."""
         t, p = self.companies_table, self.p
-        saved = np.where(t.maintaining, 0.0, FORMAT_MAINTENANCE[t.format])
-        return p.operating_cost * FORMAT_COST[t.format] * (1.0 - saved)
+        saved = np.where(t.maintaining, 0.0, self.formats["maintenance_share"][t.format])
+        return p.operating_cost * self.formats["cost"][t.format] * (1.0 - saved)
 
     def adapt_strategies(self) -> None:
         """C8: at each review, loss-making companies may imitate the format of a profitable rival."""
@@ -248,14 +246,15 @@ class EngagementModel(mesa.Model):
             t.exit_step[row] = self.steps
             t.engagement[row] = 0.0
             t.engaged_users[row] = 0.0
+            t.attention[row] = 0.0
             t.reach[row] = 0.0
             self.companies_by_row[row].remove()
         self.exits += leaving.size
 
     # ================================================================== observation
-    def observe(self) -> None:
+    def observe(self, users: UserOutcome | None = None) -> None:
         """Compute every outcome measure of this step into ``self.current`` (docs/ODD.md 4.11)."""
-        t = self.companies_table
+        t, p = self.companies_table, self.p
         live = t.in_use
         alive = t.alive[live]
         engagement = t.engagement[live] * alive
@@ -268,9 +267,14 @@ class EngagementModel(mesa.Model):
                 self.leader_turnover += 1
             self.leader = leader
         profit = t.revenue_total[live] - t.cost_total[live]
-        winners, losers = metrics.winners_and_losers(alive, profit)
-        budget = float(self.users.attention[: self.n_active].sum())
-        spent = float(self.users.attention_spent[: self.n_active].sum())
+        self.profit_history.append(profit)
+        in_cohort = metrics.cohort(t.entry_step[live], t.exit_step[live], self.steps, p.maturity_age)
+        # profit over the last maturity_age steps; cohort companies existed maturity_age steps ago
+        before = self.profit_history[0]
+        recent = profit.copy()
+        recent[: before.size] -= before
+        winners, losers = metrics.winners_and_losers(in_cohort, alive, recent)
+        budget = users.attention_budget if users else 0.0
         fmt = t.format[live]
         current = {
             "active_users": float(self.n_active),
@@ -283,6 +287,8 @@ class EngagementModel(mesa.Model):
             "effective_competitors": metrics.effective_competitors(share),
             "top1_share": metrics.top_share(share, k=1),
             "top10_share": metrics.top_share(share_all, fraction=0.1),
+            "top10_share_survivors": metrics.top_share(share, fraction=0.1),
+            "cohort": float(in_cohort.sum()),
             "winners": float(winners),
             "losers": float(losers),
             "loser_winner_ratio": metrics.loser_winner_ratio(winners, losers),
@@ -292,7 +298,8 @@ class EngagementModel(mesa.Model):
             "leader_turnover": float(self.leader_turnover),
             "total_engagement": total,
             "mean_engagement": total / self.n_active,
-            "attention_used": spent / budget if budget > 0 else 0.0,
+            "attention_to_companies": users.attention_to_companies / budget if budget > 0 else 0.0,
+            "relationships_per_user": users.relationships / self.n_active if users else 0.0,
         }
         for index, name in enumerate(FORMAT_NAMES):
             of_format = fmt == index

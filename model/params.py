@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .formats import ARTICLE_MIX, FORMAT_NAMES
+from .formats import ARTICLE_MIX, FORMAT_ATTRIBUTES, FORMAT_NAMES, FORMATS, format_param
 
 NETWORKS = ("small_world", "scale_free", "none")
 ENGINES = ("array", "agents")
@@ -30,56 +30,72 @@ def _p(default: Any, meaning: str, *, unit: str = "-", low: float | None = None,
     })
 
 
-@dataclass(frozen=True)
-class Params:
-    """All model parameters. Construct with keyword overrides; invalid values raise ValueError."""
+#: Every parameter but the format table, in the order of docs/ODD.md: name, type and declaration.
+_FIELDS: list[tuple[str, Any, Any]] = [
+    # --- market size and limited attention (C1) -----------------------------------------
+    ("n_users", int, _p(5_000, "number of users (the potential market)", unit="users", low=100, high=10_000_000, claim="C1")),
+    ("n_companies", int, _p(50, "companies at the start", unit="companies", low=1, high=10_000, claim="C1")),
+    ("attention_budget", float, _p(1.0, "mean attention a user gives per step, to companies and everything else", unit="attention/step", low=0.0, high=1_000.0, claim="C1")),
+    ("attention_heterogeneity", float, _p(0.5, "spread of attention budgets (sigma of a mean-preserving lognormal)", low=0.0, high=3.0, claim="C1")),
+    ("outside_option", float, _p(2.0, "weight of everything else in the feed (friends, news, creators) against one fully bonded relationship with the most popular company", low=0.0, high=1_000.0, claim="C1")),
+    ("attention_need", float, _p(0.02, "attention per step at which a relationship keeps half its bond: less attention and it fades (0: attention never limits)", unit="attention/step", low=0.0, high=1_000.0, claim="C1")),
+    ("engagement_slots", int, _p(3, "upper bound on the companies one user engages with at once", unit="companies", low=1, high=20, claim="C1")),
+    ("consideration_set", int, _p(3, "companies the feed shows a user per step (drawn by visibility)", unit="companies/step", low=1, high=20, claim="C1")),
+    # --- digital genes: popularity feedback (C2) ------------------------------------------
+    ("social_influence", float, _p(1.0, "exponent gamma of the popularity weight ((N + pseudo-count)/(N_max + pseudo-count))^gamma: 0 none, 1 linear, >1 super-linear", low=0.0, high=5.0, claim="C2")),
+    ("social_baseline", float, _p(1.0, "pseudo-count: engaged users a company counts as having before it has any (1 = the classic Polya urn start)", unit="users", low=1e-3, high=1e6, claim="C2")),
+    ("network", str, _p("small_world", "user network carrying word of mouth: small_world (Watts-Strogatz), scale_free (Barabasi-Albert) or none (well mixed)", choices=NETWORKS, claim="C6")),
+    ("mean_degree", int, _p(10, "mean number of social ties per user", unit="ties", low=2, high=200, claim="C6")),
+    ("rewiring", float, _p(0.1, "share of rewired ties in the small-world network", low=0.0, high=1.0, claim="C6")),
+    # --- formats, fit and relationships (C4, C7) ------------------------------------------
+    ("format_mix", Any, _p("article", "format of companies: a format name, 'article' (the article's mix), 'uniform', or shares per format", claim="C4")),
+    ("interest_width", float, _p(0.2, "how broad users' interests are (width of the topic-fit curve on the topic circle)", low=1e-3, high=100.0, claim="C4")),
+    ("bond_reinforcement", float, _p(0.3, "rate at which a well-attended relationship deepens per step (times the format's depth)", unit="1/step", low=0.0, high=1.0, claim="C4")),
+    ("initial_bond", float, _p(0.5, "bond of a new relationship, as a share of the company's pull on the user", low=0.0, high=1.0, claim="C4")),
+    ("reach_decay", float, _p(0.1, "per-step decay of reach and relationships for advertising (others scaled by the format table)", unit="1/step", low=0.0, high=1.0, claim="C7")),
+    ("reach_investment", float, _p(0.2, "per-step rate at which maintenance rebuilds a company's reach", unit="1/step", low=0.0, high=1.0, claim="C7")),
+    ("min_bond", float, _p(0.02, "relationship strength below which a user drops the company", low=0.0, high=0.5, claim="C7")),
+    # --- information gathering and participation (C5, C6) ---------------------------------
+    ("profiling", float, _p(0.3, "strength of profiling: how much knowledge improves fit and timing (0 off)", low=0.0, high=1.0, claim="C5")),
+    ("knowledge_half", float, _p(1.0, "information at which a company knows half of what can be known", unit="penetration-steps", low=1e-6, high=1e6, claim="C5")),
+    ("participation", float, _p(0.3, "strength of word of mouth by activated users (0 off)", low=0.0, high=1.0, claim="C6")),
+    # --- economics, exit and entry (C3, C9) -----------------------------------------------
+    ("value_per_attention", float, _p(1.0, "revenue per unit of engagement, per user of the market", unit="money/attention", low=0.0, high=1e6, claim="C3")),
+    ("operating_cost", float, _p(0.004, "running cost per step of an advertising company (others scaled by the format table)", unit="money/step", low=0.0, high=1e6, claim="C3")),
+    ("initial_runway", float, _p(25.0, "mean starting resources, in steps of the company's own running cost", unit="steps", low=0.0, high=1e6, claim="C3")),
+    ("runway_spread", float, _p(0.5, "spread of starting resources: uniform on runway * (1 +- spread)", low=0.0, high=1.0, claim="C3")),
+    ("exit_enabled", bool, _p(True, "companies that run out of resources leave the market (displacement)", claim="C3")),
+    ("entry_rate", float, _p(0.2, "expected newcomers per step (Poisson)", unit="companies/step", low=0.0, high=1_000.0, claim="C9")),
+    ("initial_user_share", float, _p(0.2, "share of users on the platform at step 0", low=1e-3, high=1.0, claim="C9")),
+    ("user_growth", float, _p(0.15, "logistic growth rate of the user base", unit="1/step", low=0.0, high=10.0, claim="C9")),
+    ("maturity_age", int, _p(25, "age at which a company has had its chance: winners and losers are counted among companies in the market this many steps ago", unit="steps", low=1, high=100_000, claim="C3")),
+    # --- strategy (C8) --------------------------------------------------------------------
+    ("strategy_focus", float, _p(1.0, "share of a company's effort on its main format (1 focused, 0 scattered)", low=0.0, high=1.0, claim="C8")),
+    ("focus_spread", float, _p(0.0, "spread of focus across companies (uniform, width)", low=0.0, high=1.0, claim="C8")),
+    ("scatter_penalty", float, _p(0.5, "effectiveness lost by effort that is not on the main format", low=0.0, high=1.0, claim="C8")),
+    ("adaptation", float, _p(0.0, "probability that a loss-making company imitates a successful rival's format at a review (0 off)", low=0.0, high=1.0, claim="C8")),
+    ("adaptation_interval", int, _p(10, "steps between strategy reviews", unit="steps", low=1, high=10_000, claim="C8")),
+    ("switching_cost", float, _p(5.0, "cost of switching format, in steps of running cost", unit="steps", low=0.0, high=1e6, claim="C8")),
+    ("market_seed", int, _p(-1, "seed of the initial companies' attributes; the same value gives the same companies in every world (C10); -1 draws them from the run's seed", low=-1, high=2**63 - 1, claim="C10")),
+]
+# --- the format table (C4-C7): one parameter per attribute and format ---------------------
+_FIELDS += [
+    (format_param(attribute, fmt.name), float,
+     _p(getattr(fmt, attribute), f"{fmt.label}: {spec['meaning']}", low=spec["low"], high=spec["high"], claim="C4"))
+    for attribute, spec in FORMAT_ATTRIBUTES.items() for fmt in FORMATS
+]
+# --- implementation --------------------------------------------------------------------------
+_FIELDS.append(("engine", str, _p("array", "user engine: array (vectorised) or agents (one Mesa agent per user, reference)", choices=ENGINES)))
 
-    # --- market size (C1) -------------------------------------------------------------
-    n_users: int = _p(5_000, "number of users (the potential market)", unit="users", low=100, high=10_000_000, claim="C1")
-    n_companies: int = _p(50, "companies at the start", unit="companies", low=1, high=10_000, claim="C1")
-    attention_budget: float = _p(1.0, "mean attention a user gives per step", unit="attention/step", low=0.0, high=1_000.0, claim="C1")
-    attention_heterogeneity: float = _p(0.5, "spread of attention budgets (sigma of a mean-preserving lognormal)", low=0.0, high=3.0, claim="C1")
-    engagement_slots: int = _p(3, "most companies one user actively engages with at once", unit="companies", low=1, high=20, claim="C1")
-    consideration_set: int = _p(3, "companies a user is shown per step by paid/organic reach", unit="companies/step", low=1, high=20, claim="C1")
-    # --- digital genes: social proof through the user network (C2) ----------------------
-    social_influence: float = _p(1.0, "exponent of the feedback from current engagement to visibility and pull (0 none, 1 proportional, >1 super-linear)", low=0.0, high=5.0, claim="C2")
-    social_baseline: float = _p(0.01, "visibility/pull a company has with zero engagement, relative to full adoption", low=1e-6, high=1.0, claim="C2")
-    social_sample: int = _p(6, "neighbours a user looks at to judge what others engage with", unit="users", low=1, high=64, claim="C2")
-    network: str = _p("small_world", "user network: small_world (Watts-Strogatz), scale_free (Barabasi-Albert) or none (well mixed)", choices=NETWORKS, claim="C2")
-    mean_degree: int = _p(10, "mean number of social ties per user", unit="ties", low=2, high=200, claim="C2")
-    rewiring: float = _p(0.1, "share of rewired ties in the small-world network", low=0.0, high=1.0, claim="C2")
-    # --- formats, fit and relationships (C4, C7) ----------------------------------------
-    format_mix: Any = _p("article", "format of companies: a format name, 'article' (the article's mix), 'uniform', or shares per format", claim="C4")
-    interest_width: float = _p(0.2, "how broad users' interests are (width of the topic-fit curve on the topic circle)", low=1e-3, high=100.0, claim="C4")
-    bond_reinforcement: float = _p(0.3, "rate at which a maintained relationship deepens per step", unit="1/step", low=0.0, high=1.0, claim="C4")
-    reach_decay: float = _p(0.1, "per-step decay of reach and relationships for advertising (others scaled by the format table)", unit="1/step", low=0.0, high=1.0, claim="C7")
-    reach_investment: float = _p(0.2, "per-step rate at which maintenance rebuilds a company's reach", unit="1/step", low=0.0, high=1.0, claim="C7")
-    min_bond: float = _p(0.02, "relationship strength below which a user drops the company", low=0.0, high=0.5, claim="C7")
-    # --- information gathering and participation (C5, C6) -------------------------------
-    profiling: float = _p(0.3, "strength of profiling: how much knowledge improves fit and timing (0 off)", low=0.0, high=1.0, claim="C5")
-    knowledge_half: float = _p(1.0, "information at which a company knows half of what can be known", unit="penetration-steps", low=1e-6, high=1e6, claim="C5")
-    participation: float = _p(0.3, "strength of word of mouth by activated users (0 off)", low=0.0, high=1.0, claim="C6")
-    # --- economics, exit and entry (C3, C9) ---------------------------------------------
-    value_per_attention: float = _p(1.0, "revenue per unit of engagement, per user of the market", unit="money/attention", low=0.0, high=1e6, claim="C3")
-    operating_cost: float = _p(0.004, "running cost per step of an advertising company (others scaled by the format table)", unit="money/step", low=0.0, high=1e6, claim="C3")
-    initial_runway: float = _p(25.0, "mean starting resources, in steps of the company's own running cost (uniform, +-50%)", unit="steps", low=0.0, high=1e6, claim="C3")
-    exit_enabled: bool = _p(True, "companies that run out of resources leave the market (displacement)", claim="C3")
-    entry_rate: float = _p(0.2, "expected newcomers per step (Poisson)", unit="companies/step", low=0.0, high=1_000.0, claim="C9")
-    initial_user_share: float = _p(0.2, "share of users on the platform at step 0", low=1e-3, high=1.0, claim="C9")
-    user_growth: float = _p(0.15, "logistic growth rate of the user base", unit="1/step", low=0.0, high=10.0, claim="C9")
-    # --- strategy (C8) ------------------------------------------------------------------
-    strategy_focus: float = _p(1.0, "share of a company's effort on its main format (1 focused, 0 scattered)", low=0.0, high=1.0, claim="C8")
-    focus_spread: float = _p(0.0, "spread of focus across companies (uniform, width)", low=0.0, high=1.0, claim="C8")
-    scatter_penalty: float = _p(0.5, "effectiveness lost by effort that is not on the main format", low=0.0, high=1.0, claim="C8")
-    adaptation: float = _p(0.0, "probability that a loss-making company imitates a successful rival's format at a review (0 off)", low=0.0, high=1.0, claim="C8")
-    adaptation_interval: int = _p(10, "steps between strategy reviews", unit="steps", low=1, high=10_000, claim="C8")
-    switching_cost: float = _p(5.0, "cost of switching format, in steps of running cost", unit="steps", low=0.0, high=1e6, claim="C8")
-    market_seed: int = _p(-1, "seed of the initial companies' attributes; the same value gives the same companies in every world (C10); -1 draws them from the run's seed", low=-1, high=2**63 - 1, claim="C10")
-    # --- implementation -----------------------------------------------------------------
-    engine: str = _p("array", "user engine: array (vectorised) or agents (one Mesa agent per user, reference)", choices=ENGINES)
+
+class _ParamsMethods:
+    """All model parameters (``Params``). Construct with keyword overrides; invalid values raise ValueError.
+
+    The fields are declared once, in ``_FIELDS`` (and the format table in ``model.formats``).
+    """
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
             object.__setattr__(self, f.name, _check(f, getattr(self, f.name)))
 
     # ---------------------------------------------------------------- construction
@@ -98,6 +114,8 @@ class Params:
                 data = tomllib.load(handle)
         except tomllib.TOMLDecodeError as error:
             raise ValueError(f"malformed TOML in {path}: {error}") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"cannot read {path}: not UTF-8 text") from None
         except OSError as error:
             raise ValueError(f"cannot read {path}: {error.strerror}") from None
         if "params" in data and isinstance(data["params"], dict):
@@ -106,18 +124,18 @@ class Params:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values (a copy), ready for ``EngagementModel(**params.to_dict())``."""
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
 
     def replace(self, **changes: Any) -> Params:
         """A copy with some values changed (validated)."""
         check_names(changes)
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:
         """One row per parameter: name, default, unit, range, claim and meaning."""
         rows = []
-        for f in dataclasses.fields(cls):
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
             meta = f.metadata
             if meta["choices"]:
                 valid = " | ".join(meta["choices"])
@@ -130,6 +148,11 @@ class Params:
             rows.append({"name": f.name, "default": _plain(f.default), "unit": meta["unit"], "range": valid,
                          "claim": meta["claim"], "meaning": meta["meaning"]})
         return rows
+
+
+Params = dataclasses.make_dataclass("Params", _FIELDS, bases=(_ParamsMethods,), frozen=True,
+                                    module=__name__)
+Params.__doc__ = _ParamsMethods.__doc__
 
 
 PARAM_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Params))
@@ -225,6 +248,16 @@ class _FrozenMix(dict):
 
     def _readonly(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("format_mix is read-only; use Params.replace(format_mix=...)")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickle and deepcopy rebuild from a plain dict (dict's default path would call __setitem__)
+        return (_FrozenMix, (dict(self),))
+
+    def __copy__(self) -> _FrozenMix:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _FrozenMix:
+        return self
 
     __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _readonly  # type: ignore[assignment]
 

@@ -9,14 +9,14 @@ outcomes. Meant for small markets (up to about 10,000 users), teaching, and as t
 Scheduling (synchronous update). A step of the users runs in four phases; each phase is done by
 every active user before the next phase starts:
 
-1. ``update_bonds``        relationships fade and are reinforced; weak or dead ones are dropped (C4, C7)
-2. ``look_around``         the user is shown companies (reach, word of mouth) and looks at what its
-                           sampled ties engage with (C1, C2, C5, C6)
-3. ``choose_and_adopt``    social proof weighs what was shown; the chosen company may take a slot (C1, C2)
-4. ``allocate_attention``  attention flows to the relationships and becomes engagement (C1)
+1. ``update_bonds``        relationships fade, and deepen with the attention they got (C1, C4, C7)
+2. ``look_around``         the feed shows companies by visibility; word of mouth from a tie (C1, C2, C6)
+3. ``choose_and_adopt``    the user picks one shown company by pull; it takes a free slot or wins a
+                           social-proof contest against the weakest relationship (C1, C2, C5)
+4. ``allocate_attention``  the budget is split among relationships and the rest of the feed (C1, C2)
 
-Everything a user learns about its neighbours is read in phase 2, after every bond was updated
-(phase 1) and before anyone adopts (phase 3), and phase 3 uses only what the user saw and its own
+Everything a user learns about its ties is read in phase 2, after every bond was updated (phase 1)
+and before anyone adopts (phase 3), and phase 3 uses only what the user saw and its own
 relationships. So the order in which users act within a phase does not matter: users act in
 index order, and the result is the same as if they all acted at once.
 
@@ -28,14 +28,13 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from .market import MarketView
+from .market import MarketView, UserOutcome
 from .users import EMPTY, UserDraws
 
 if TYPE_CHECKING:
@@ -44,40 +43,38 @@ if TYPE_CHECKING:
 
 @dataclass
 class Relationship:
-    """A user's engagement with one company: the company's row and the bond strength in [0, 1]."""
+    """A user's engagement with one company."""
 
-    company: int
-    bond: float
+    company: int  # the company's row
+    bond: float  # strength in [0, 1]
     fit: float  # topic fit, fixed when the relationship began
-
-
-class Option(NamedTuple):
-    """A shown company the user could adopt, with its topic fit, pull and choice weight."""
-
-    company: int
-    fit: float
-    pull: float
-    weight: float
+    attention: float = 0.0  # attention it got last step
 
 
 class Companies:
     """What users see of the companies this step (a ``MarketView``), as plain Python lists."""
 
     def __init__(self, market: MarketView) -> None:
-        self.visibility_cdf = market.visibility_cdf.tolist()
+        self.visibility = market.visibility.tolist()
+        self.visibility_cdf = list(itertools.accumulate(self.visibility))
+        self.popularity = market.popularity.tolist()
         self.topic = market.topic.tolist()
         self.fit_boost = market.fit_boost.tolist()
         self.effectiveness = market.effectiveness.tolist()
         self.alive = market.alive.tolist()
-        self.decay = market.decay.tolist()
+        self.keep = market.keep.tolist()
         self.reinforcement = market.reinforcement.tolist()
         self.depth = market.depth.tolist()
         self.word_of_mouth = market.word_of_mouth.tolist()
         self.rows = len(self.alive)
 
     def draw_by_visibility(self, u: float) -> int:
-        """The company whose share of total visibility contains u in [0, 1) (inverse-CDF draw)."""
-        return min(bisect.bisect_right(self.visibility_cdf, u), self.rows - 1)
+        """The company whose part of the total visibility contains u * total, u in [0, 1)."""
+        return min(bisect.bisect_right(self.visibility_cdf, u * self.visibility_cdf[-1]), self.rows - 1)
+
+    @property
+    def anything_visible(self) -> bool:
+        return bool(self.visibility_cdf) and self.visibility_cdf[-1] > 0
 
 
 def topic_fit(interest: float, topic: float, width: float) -> float:
@@ -99,57 +96,45 @@ class User(mesa.Agent):
         self.attention = attention
         self.ties: list[User] = []
         self.relationships: list[Relationship] = []
-        self.attention_spent = 0.0
-        # what the user saw this step (phase 2), for the choice (phase 3)
-        self.shown: list[int] = []
-        self.ties_holding: list[int] = []
+        self.outside_attention = 0.0
+        self.shown: list[int] = []  # what the feed and word of mouth showed this step (phase 2)
 
     # ------------------------------------------------------------------ phase 1
     def update_bonds(self, companies: Companies) -> None:
-        """C4, C7: fit' = fit + fit_boost (1 - fit); bond <- bond (1 - decay); bond <- bond + reinforcement
-        fit' (1 - bond). A relationship below ``min_bond`` or with a company that has exited ends."""
+        """C1, C4, C7: fit' = fit + fit_boost (1 - fit); bond <- bond (1 - decay); bond <- bond +
+        reinforcement fit' (1 - bond); then bond <- bond * a / (a + attention_need), a the attention
+        the relationship got last step (the factor is 1 when attention_need is 0): a relationship that
+        gets too little attention fades. One below ``min_bond`` or with an exited company ends."""
+        p = self.model.p
         kept = []
         for relationship in self.relationships:
             company = relationship.company
             fit_now = relationship.fit + companies.fit_boost[company] * (1.0 - relationship.fit)
-            relationship.bond *= 1.0 - companies.decay[company]
+            relationship.bond *= companies.keep[company]
             relationship.bond += companies.reinforcement[company] * fit_now * (1.0 - relationship.bond)
-            if relationship.bond >= self.model.p.min_bond and companies.alive[company]:
+            if p.attention_need > 0:
+                relationship.bond *= relationship.attention / (relationship.attention + p.attention_need)
+            if relationship.bond >= p.min_bond and companies.alive[company]:
                 kept.append(relationship)
         self.relationships = kept
 
     # ------------------------------------------------------------------ phase 2
     def look_around(self, companies: Companies, active: list[User]) -> None:
-        """C1, C5, C6, C2: what the user is shown, and how many of its sampled ties hold each.
-
-        Shown: ``consideration_set`` companies, each drawn with probability proportional to its
-        visibility; then word of mouth from the first sampled tie j: a uniformly random one of
-        j's ``engagement_slots`` slots; if j has a relationship there, with company c and bond b,
-        c is also shown with probability word_of_mouth_c * b. Social proof: the user samples
-        ``social_sample`` ties with replacement (a random active user if it has no ties) and
-        counts, for every company shown, the sampled ties that hold it.
-        """
+        """C1, C2, C6: the feed shows ``consideration_set`` companies, each drawn with probability
+        proportional to its visibility; word of mouth: a random tie j (a random active user if the
+        user has none) and a random one of j's ``engagement_slots`` slots; if j has a relationship
+        there, with company c and bond b, c is also shown with probability word_of_mouth_c * b."""
         p, rng = self.model.p, self.model.rng
         shown = []
-        if companies.visibility_cdf:
+        if companies.anything_visible:
             shown = [companies.draw_by_visibility(rng.random()) for _ in range(p.consideration_set)]
-        sampled = [self.sample_tie(active) for _ in range(p.social_sample)]
-        recommender = sampled[0]
+        tie = self.ties[int(rng.random() * len(self.ties))] if self.ties else active[int(rng.random() * len(active))]
         slot = int(rng.random() * p.engagement_slots)
-        if slot < len(recommender.relationships):
-            recommendation = recommender.relationships[slot]
+        if slot < len(tie.relationships):
+            recommendation = tie.relationships[slot]
             if rng.random() < companies.word_of_mouth[recommendation.company] * recommendation.bond:
                 shown.append(recommendation.company)
         self.shown = shown
-        holding = Counter(relationship.company for tie in sampled for relationship in tie.relationships)
-        self.ties_holding = [holding[company] for company in shown]
-
-    def sample_tie(self, active: list[User]) -> User:
-        """One of the user's ties, uniformly; a user without ties looks at a random active user."""
-        rng = self.model.rng
-        if self.ties:
-            return self.ties[int(rng.random() * len(self.ties))]
-        return active[int(rng.random() * len(active))]
 
     def holds(self, company: int) -> bool:
         """Whether the user has a relationship with the company."""
@@ -157,49 +142,62 @@ class User(mesa.Agent):
 
     # ------------------------------------------------------------------ phase 3
     def choose_and_adopt(self, companies: Companies) -> None:
-        """C1, C2, C3: pick a shown company by weight; it may take a free slot or the weakest one.
+        """C1, C2, C5: pick a shown company by pull; it takes a free slot or may replace the weakest.
 
-        Every shown company that is alive and not already held has pull = fit' * effectiveness
-        (fit' = fit + fit_boost (1 - fit)) and weight = pull * (baseline + q)^social_influence, q
-        the share of sampled ties holding it. The user picks one in proportion to the weights and
-        adopts it with probability pull if a slot is free, else with probability pull * (1 - b) in
-        place of its weakest relationship (bond b). The new relationship starts with bond pull / 2.
+        Every shown company that is alive and not already held has pull = fit' * effectiveness. The
+        feed showed companies in proportion to their popularity already, so the user picks one in
+        proportion to pull alone. It adopts it with probability pull if a slot is free; otherwise
+        with probability pull * (1 - b) * g_c / (g_c + g_w) in place of its weakest relationship w
+        (bond b): the challenger's social proof g_c against the incumbent's g_w. The new
+        relationship starts with bond ``initial_bond`` * pull.
         """
         p, rng = self.model.p, self.model.rng
-        options = []
-        for company, holding in zip(self.shown, self.ties_holding, strict=True):
+        options = []  # (company, fit, pull)
+        for company in self.shown:
             if not companies.alive[company] or self.holds(company):
                 continue
             fit = topic_fit(self.interest, companies.topic[company], p.interest_width)
             pull = (fit + companies.fit_boost[company] * (1.0 - fit)) * companies.effectiveness[company]
-            proof = (p.social_baseline + holding / p.social_sample) ** p.social_influence
-            options.append(Option(company, fit, pull, pull * proof))
-        total = sum(option.weight for option in options)
-        if total <= 0:
+            if pull > 0:
+                options.append((company, fit, pull))
+        if not options:
             return
+        total = sum(pull for _, _, pull in options)
         target = rng.random() * total
-        edges = itertools.accumulate(option.weight for option in options)
-        chosen = next((option for option, edge in zip(options, edges, strict=True) if edge > target), options[-1])
+        edges = itertools.accumulate(pull for _, _, pull in options)
+        company, fit, pull = next((option for option, edge in zip(options, edges, strict=True) if edge > target),
+                                  options[-1])
+        newcomer = Relationship(company, p.initial_bond * pull, fit)
         if len(self.relationships) < p.engagement_slots:
-            if rng.random() < chosen.pull:
-                self.relationships.append(Relationship(chosen.company, 0.5 * chosen.pull, chosen.fit))
+            if rng.random() < pull:
+                self.relationships.append(newcomer)
             return
         weakest = min(self.relationships, key=lambda relationship: relationship.bond)
-        if rng.random() < chosen.pull * (1.0 - weakest.bond):
-            replaced = self.relationships.index(weakest)
-            self.relationships[replaced] = Relationship(chosen.company, 0.5 * chosen.pull, chosen.fit)
+        challenger, incumbent = companies.popularity[company], companies.popularity[weakest.company]
+        contest = challenger / (challenger + incumbent) if challenger + incumbent > 0 else 0.5
+        if rng.random() < pull * (1.0 - weakest.bond) * contest:
+            self.relationships[self.relationships.index(weakest)] = newcomer
 
     # ------------------------------------------------------------------ phase 4
-    def allocate_attention(self, companies: Companies, engagement: list[float], engaged: list[int]) -> None:
-        """C1: attention to each relationship = budget * bond / engagement_slots (never more than the
-        budget); the company's engagement grows by that attention times its format's depth."""
-        slots = self.model.p.engagement_slots
-        self.attention_spent = 0.0
-        for relationship in self.relationships:
-            attention = self.attention * relationship.bond / slots
-            self.attention_spent += attention
-            engagement[relationship.company] += attention * companies.depth[relationship.company]
+    def allocate_attention(self, companies: Companies, engagement: list[float], engaged: list[int],
+                           received: list[float]) -> float:
+        """C1, C2: the share sum(bond) / (outside_option + sum(bond)) of the budget goes to the user's
+        companies, the rest to the rest of the feed; the companies' part is split in proportion to
+        bond * popularity (the feed ranks what already engages). The company's engagement grows by
+        the attention times its format's depth. Returns the attention given to companies."""
+        bonds = sum(r.bond for r in self.relationships)
+        ranked = [r.bond * companies.popularity[r.company] for r in self.relationships]
+        feed = self.model.p.outside_option + bonds
+        to_companies = self.attention * bonds / feed if feed > 0 else 0.0
+        given = 0.0
+        for relationship, rank in zip(self.relationships, ranked, strict=True):
+            relationship.attention = to_companies * rank / sum(ranked) if rank > 0 else 0.0
+            given += relationship.attention
+            engagement[relationship.company] += relationship.attention * companies.depth[relationship.company]
             engaged[relationship.company] += 1
+            received[relationship.company] += relationship.attention
+        self.outside_attention = self.attention - given
+        return given
 
 
 class AgentUsers:
@@ -214,13 +212,13 @@ class AgentUsers:
         for user, start, stop in zip(self.users, draws.indptr[:-1].tolist(), draws.indptr[1:].tolist(), strict=True):
             user.ties = [self.users[j] for j in draws.indices[start:stop].tolist()]
         self.attention = np.array(draws.attention, dtype=np.float64)
-        self.attention_spent = np.zeros(len(self.users))
 
-    def step(self, market: MarketView, n_active: int) -> tuple[np.ndarray, np.ndarray]:
-        """The four user phases for the first ``n_active`` users, each phase by everyone before the next.
+    @property
+    def outside_attention(self) -> np.ndarray:
+        return np.array([user.outside_attention for user in self.users])
 
-        Returns engagement and number of engaged users per company row (length capacity + 1).
-        """
+    def step(self, market: MarketView, n_active: int) -> UserOutcome:
+        """The four user phases for the first ``n_active`` users, each phase by everyone before the next."""
         companies = Companies(market)
         active = self.users[:n_active]
         for user in active:
@@ -231,10 +229,10 @@ class AgentUsers:
             user.choose_and_adopt(companies)
         engagement = [0.0] * companies.rows
         engaged = [0] * companies.rows
-        for user in active:
-            user.allocate_attention(companies, engagement, engaged)
-        self.attention_spent[:n_active] = [user.attention_spent for user in active]
-        return np.array(engagement), np.array(engaged, dtype=np.float64)
+        received = [0.0] * companies.rows
+        given = sum(user.allocate_attention(companies, engagement, engaged, received) for user in active)
+        return UserOutcome(np.array(engagement), np.array(engaged, dtype=np.float64), np.array(received), given,
+                           float(sum(user.attention for user in active)), sum(engaged))
 
     def relationships(self) -> tuple[np.ndarray, np.ndarray]:
         """Current relationships as [n_users, engagement_slots] arrays: company row (-1 empty) and bond."""

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .metrics import SUMMARY_KEYS
 from .model import EngagementModel
 from .params import Params, check_names
 
-#: Keys of ``RunResult.summary`` (final values of these metrics plus a few run facts).
-SUMMARY_KEYS = (
-    "gini", "gini_survivors", "hhi", "effective_competitors", "top1_share", "top10_share", "survivors", "entries",
-    "exits", "winners", "losers", "loser_winner_ratio", "above_fair_share", "rank_size_slope",
-    "leader_turnover", "mean_engagement", "attention_used", "active_users",
-)
 
 
 @dataclass
@@ -75,4 +71,6 @@ def collect(model: EngagementModel, seed: Any = None) -> RunResult:
 
 def _plain(value: Any) -> Any:
     as_float = float(value)
+    if math.isnan(as_float):
+        return as_float
     return int(as_float) if as_float.is_integer() and abs(as_float) < 2**53 else as_float
