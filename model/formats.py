@@ -12,8 +12,8 @@ global parameters (``reach_decay``, ``operating_cost``, ``participation``, ...) 
 absolute scale and the table sets only the differences between formats. The table here
 holds the *defaults*: each cell is a parameter of ``model.Params`` named
 ``{attribute}_{format}`` (for example ``depth_dialogue``), so sweeps and sensitivity
-analyses reach it. The reasoning for each default is in ``docs/ODD.md`` (section 7,
-"Format table").
+analyses reach it. The values are in ``docs/ODD.md`` section 7.0 and the reasons for
+each default in section 9.2.
 """
 
 from __future__ import annotations

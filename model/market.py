@@ -59,7 +59,7 @@ class CompanyTable:
         return rows
 
     def knowledge(self) -> np.ndarray:
-        """Knowledge in [0, 1): information / (information + half-saturation), see ODD 7.5."""
+        """Knowledge in [0, 1): information / (information + half-saturation), see docs/ODD.md 7.9."""
         return self.information / (self.information + self.knowledge_half)
 
     @property
@@ -75,7 +75,7 @@ class MarketView:
         maintained reach x effectiveness x (1 + fit boost) x popularity (C1, C2, C5, C7, C8).
     popularity: the one popularity weight of C2, g_c = ((N_c + k) / (N_max + k))^gamma, N_c the
         attention c received last step in users' worth (attention / attention_budget: with one
-        relationship per user and all of its attention, the number of its users), k the
+        relationship per user, equal budgets and no outside option, the number of its users), k the
         pseudo-count ``social_baseline``; it sets
         what the feed shows (through ``visibility``), the social-proof contest when a user switches,
         and how a user's attention is split among its relationships (0 for exited companies).

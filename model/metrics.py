@@ -1,7 +1,7 @@
 """Outcome measures (BRIEF: outcome measures). Pure functions of arrays; defined in docs/ODD.md 4.11.
 
-All functions take the engagement (or share) of the companies that are alive and return
-plain floats, finite for every input: an empty or all-zero market has Gini 0, HHI 0,
+The concentration functions take engagement shares (of live companies, or of every company
+that entered, where exited ones count 0) and return plain floats, finite for every input: an empty or all-zero market has Gini 0, HHI 0,
 top shares 0 and a rank-size slope of 0.
 """
 

@@ -150,8 +150,8 @@ class EngagementModel(mesa.Model):
         """C2, the one feedback: g_c = ((N_c + k) / (N_max + k))^gamma for live companies, 0 for others.
 
         N_c is the attention c received last step in users' worth (attention / attention_budget), an
-        absolute count: feeds rank by engagement, and with one relationship per user that takes all
-        of the user's attention it is the number of c's users (the Polya urn, docs/ODD.md). k =
+        absolute count: feeds rank by engagement; with equal budgets, one relationship per user and no
+        outside option it is the number of c's users (the Polya urn, docs/ODD.md section 8). k =
         ``social_baseline`` is a pseudo-count in users, gamma = ``social_influence``. Dividing by
         the most popular company's weight only fixes the scale (the leader has 1): ratios between
         companies are ((N_c + k) / (N_d + k))^gamma.

@@ -1,4 +1,4 @@
-"""User networks (claim C2: social proof is observed through users' own ties).
+"""User networks (claim C6: word of mouth travels along users' own ties).
 
 Networks are returned as CSR arrays ``(indptr, indices)``: the neighbours of user ``i`` are
 ``indices[indptr[i]:indptr[i + 1]]``. Construction is vectorised (NumPy/SciPy) or compiled

@@ -37,10 +37,10 @@ _FIELDS: list[tuple[str, Any, Any]] = [
     ("n_companies", int, _p(50, "companies at the start", unit="companies", low=1, high=10_000, claim="C1")),
     ("attention_budget", float, _p(1.0, "mean attention a user gives per step, to companies and everything else", unit="attention/step", low=0.0, high=1_000.0, claim="C1")),
     ("attention_heterogeneity", float, _p(0.5, "spread of attention budgets (sigma of a mean-preserving lognormal)", low=0.0, high=3.0, claim="C1")),
-    ("outside_option", float, _p(2.0, "weight of everything else in the feed (friends, news, creators) against one fully bonded relationship with the most popular company", low=0.0, high=1_000.0, claim="C1")),
+    ("outside_option", float, _p(2.0, "weight of everything else in the feed (friends, news, creators) against the sum of a user's bonds: companies get budget * sum(bond) / (outside_option + sum(bond))", low=0.0, high=1_000.0, claim="C1")),
     ("attention_need", float, _p(0.02, "attention per step at which a relationship keeps half its bond: less attention and it fades (0: attention never limits)", unit="attention/step", low=0.0, high=1_000.0, claim="C1")),
     ("engagement_slots", int, _p(3, "upper bound on the companies one user engages with at once", unit="companies", low=1, high=20, claim="C1")),
-    ("consideration_set", int, _p(3, "companies the feed shows a user per step (drawn by visibility)", unit="companies/step", low=1, high=20, claim="C1")),
+    ("consideration_set", int, _p(3, "companies the feed shows a user per step (drawn by visibility, with replacement)", unit="companies/step", low=1, high=20, claim="C1")),
     # --- digital genes: popularity feedback (C2) ------------------------------------------
     ("social_influence", float, _p(1.0, "exponent gamma of the popularity weight ((N + pseudo-count)/(N_max + pseudo-count))^gamma: 0 none, 1 linear, >1 super-linear", low=0.0, high=5.0, claim="C2")),
     ("social_baseline", float, _p(1.0, "pseudo-count: engaged users a company counts as having before it has any (1 = the classic Polya urn start)", unit="users", low=1e-3, high=1e6, claim="C2")),
@@ -50,7 +50,7 @@ _FIELDS: list[tuple[str, Any, Any]] = [
     # --- formats, fit and relationships (C4, C7) ------------------------------------------
     ("format_mix", Any, _p("article", "format of companies: a format name, 'article' (the article's mix), 'uniform', or shares per format", claim="C4")),
     ("interest_width", float, _p(0.2, "how broad users' interests are (width of the topic-fit curve on the topic circle)", low=1e-3, high=100.0, claim="C4")),
-    ("bond_reinforcement", float, _p(0.3, "rate at which a well-attended relationship deepens per step (times the format's depth)", unit="1/step", low=0.0, high=1.0, claim="C4")),
+    ("bond_reinforcement", float, _p(0.3, "rate at which a relationship deepens per step with a perfect fit (times the format's depth)", unit="1/step", low=0.0, high=1.0, claim="C4")),
     ("initial_bond", float, _p(0.5, "bond of a new relationship, as a share of the company's pull on the user", low=0.0, high=1.0, claim="C4")),
     ("reach_decay", float, _p(0.1, "per-step decay of reach and relationships for advertising (others scaled by the format table)", unit="1/step", low=0.0, high=1.0, claim="C7")),
     ("reach_investment", float, _p(0.2, "per-step rate at which maintenance rebuilds a company's reach", unit="1/step", low=0.0, high=1.0, claim="C7")),
