@@ -35,6 +35,7 @@ import html
 import io
 import logging
 import math
+import textwrap
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -47,10 +48,12 @@ from matplotlib.patches import Patch
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from .formats import FORMAT_NAMES
+from .cli import UNDEFINED
+from .formats import FORMAT_NAMES, FORMATS, Format
+from .metrics import OUTCOME_BY_NAME
 from .model import EngagementModel
 from .params import Params, format_shares
-from .plotting import FORMAT_COLOURS, FORMAT_LABELS, PALETTE, REST_COLOUR, style
+from .plotting import FORMAT_COLOURS, PALETTE, REST_COLOUR, style
 
 #: Seed used when the seed field holds something that is not a whole number >= 0.
 DEFAULT_SEED = 42
@@ -69,14 +72,19 @@ PLAY_INTERVAL_MS = 101
 MAX_USERS = 50_000
 MAX_COMPANIES = 500
 
-#: Format names for the legends: the English name and the article's German word where it differs.
-SHORT_FORMAT_LABELS = {
-    "advertising": "Advertising (Werbung)",
-    "information_broadcasting": "Broadcasting\n(Informationsverbreitung)",
-    "dialogue": "Dialogue (Dialog)",
-    "brand_community": "Brand Community",
-    "topic_community": "Topic community\n(Themencommunity)",
-}
+
+def format_label(fmt: Format, width: int = 22) -> str:
+    """A format's name for legends and text (``model.formats.FORMATS``): its label and, where it differs,
+    the article's German word, on a second line if the two do not fit in ``width`` characters."""
+    label = fmt.label[:1].upper() + fmt.label[1:]
+    if fmt.german.lower() == fmt.label.lower():
+        return fmt.german
+    joiner = " " if len(label) + len(fmt.german) + 3 <= width else "\n"
+    return f"{label}{joiner}({fmt.german})"
+
+
+#: Format names for the legends, from the format declarations.
+SHORT_FORMAT_LABELS = {fmt.name: format_label(fmt) for fmt in FORMATS}
 
 FORMAT_MIX_CHOICES = ["article", "uniform", *FORMAT_NAMES]
 
@@ -195,8 +203,17 @@ class DashboardModel(EngagementModel):
 # ====================================================================== charts (plain functions)
 _DRAW_LOCK = threading.Lock()  # matplotlib's rc_context is process-global; sessions draw in threads
 
-#: The metrics the charts read, besides the per-company shares.
-CHART_METRICS = ("survivors", "entries", "exits", "gini", "top1_share", *(f"share_{n}" for n in FORMAT_NAMES))
+#: The metrics the charts read, besides the per-company shares (declared in ``model.metrics.OUTCOMES``,
+#: whose labels the legends show).
+COMPANY_METRICS = ("survivors", "entries", "exits")
+CONCENTRATION_METRICS = ("gini", "gini_survivors", "top1_share")
+CHART_METRICS = (*COMPANY_METRICS, *CONCENTRATION_METRICS, *(f"share_{n}" for n in FORMAT_NAMES))
+
+
+def metric_label(name: str, width: int | None = None) -> str:
+    """The declared label of a metric (``model.metrics.OUTCOMES``), wrapped to ``width`` characters."""
+    label = OUTCOME_BY_NAME[name].label
+    return textwrap.fill(label, width) if width else label
 
 
 def _sampled_steps(n_steps: int) -> np.ndarray:
@@ -262,7 +279,7 @@ def top_company_shares(model: EngagementModel, history: list[np.ndarray], steps:
         layers[[picked.index(r) for r in present], col] = taken
         rest[col] = max(float(row.sum()) - float(taken.sum()), 0.0)
     table = model.companies_table
-    labels = [f"#{int(table.unique_id[r])} {FORMAT_NAMES[int(table.format[r])].replace('_', ' ')}" for r in picked]
+    labels = [f"#{int(table.unique_id[r])} {FORMATS[int(table.format[r])].label}" for r in picked]
     return layers, labels, rest
 
 
@@ -306,10 +323,11 @@ def draw_companies(data: ChartData) -> Figure:
     series = data.series
     with _DRAW_LOCK, style():
         fig, ax = _figure()
-        ax.plot(data.steps, series["survivors"], color=PALETTE[0], label="companies in the market")
-        ax.plot(data.steps, series["entries"], color=PALETTE[2], linestyle="--", label="newcomers so far")
-        ax.plot(data.steps, series["exits"], color=PALETTE[3], linestyle=":", linewidth=2, label="exits so far")
-        top = max(1.0, *(float(series[n].max()) for n in ("survivors", "entries", "exits")))
+        for name, colour, linestyle, width in zip(COMPANY_METRICS, (PALETTE[0], PALETTE[2], PALETTE[3]),
+                                                  ("-", "--", ":"), (1.5, 1.5, 2), strict=True):
+            ax.plot(data.steps, series[name], color=colour, linestyle=linestyle, linewidth=width,
+                    label=metric_label(name))
+        top = max(1.0, *(float(series[n].max()) for n in COMPANY_METRICS))
         ax.set(xlabel="step", ylabel="companies", ylim=(0, top * 1.08), xlim=_xlim(data),
                title="Survivors, entries and exits (C3, C9)")
         ax.legend(loc="best", fontsize=8)
@@ -317,15 +335,16 @@ def draw_companies(data: ChartData) -> Figure:
 
 
 def draw_concentration(data: ChartData) -> Figure:
-    """Gini coefficient of engagement shares and the leader's share (C2, C3)."""
+    """Gini coefficient of engagement shares (every entrant and live companies) and the leader's share (C2, C3)."""
     series = data.series
     with _DRAW_LOCK, style():
-        fig, ax = _figure()
-        ax.plot(data.steps, series["gini"], color=PALETTE[4], linestyle="-.", label="Gini (every company that entered)")
-        ax.plot(data.steps, series["top1_share"], color=PALETTE[0], label="share of the leader (top-1)")
+        fig, ax = _figure(legend_right=True)
+        for name, colour, linestyle in zip(CONCENTRATION_METRICS, (PALETTE[4], PALETTE[1], PALETTE[0]),
+                                           ("-.", "--", "-"), strict=True):
+            ax.plot(data.steps, series[name], color=colour, linestyle=linestyle, label=metric_label(name, 30))
         ax.set(xlabel="step", ylabel="0 = equal, 1 = one takes all", ylim=(0, 1.02), xlim=_xlim(data),
                title="Concentration: Gini and top-1 share (C2, C3)")
-        ax.legend(loc="best", fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5)
     return fig
 
 
@@ -422,12 +441,21 @@ class ChartRenderer:
 def explain(model: DashboardModel) -> str:
     """Markdown: which claims of the article the current settings and state illustrate."""
     p, now = model.p, model.current
-    winners, losers = int(now["winners"]), int(now["losers"])
-    ratio = f"{losers / winners:.1f} losers per winner" if winners else "no winner yet"
+    cohort, winners, losers = int(now["cohort"]), int(now["winners"]), int(now["losers"])
+    ratio = now["loser_winner_ratio"]
+    ratio = f"{ratio:.1f}" if math.isfinite(ratio) else f"{UNDEFINED} (undefined without a winner)"
+    age = p.maturity_age
+    if cohort:
+        outcome = (f"of the {cohort} companies that have had their chance (in the market {age} steps ago), "
+                   f"{winners} are winners (still in the market, in profit over the last {age} steps) and "
+                   f"{losers} are losers (losers per winner: {ratio})")
+    else:
+        outcome = (f"no company was in the market {age} steps ago, so none has had its chance yet: no winners or "
+                   f"losers to count (losers per winner: {ratio})")
     lines = [(f"**Step {model.steps}**: {int(now['survivors'])} companies in the market, "
-              f"{int(now['entries'])} newcomers and {int(now['exits'])} exits so far; "
-              f"{winners} winners (in the market and in profit) and {losers} losers ({ratio}); "
-              f"the leader holds {now['top1_share']:.0%} of the engagement (Gini {now['gini']:.2f}).")]
+              f"{int(now['entries'])} newcomers and {int(now['exits'])} exits so far; {outcome}; "
+              f"the leader holds {now['top1_share']:.0%} of the engagement (Gini {now['gini']:.2f} over every "
+              f"company that entered, {now['gini_survivors']:.2f} among those in the market).")]
     for note in getattr(model, "notes", []):
         lines.append(f"*Input corrected:* {html.escape(note)}.")  # the seed text is typed by the user
     if p.attention_budget == 0:
@@ -442,8 +470,10 @@ def explain(model: DashboardModel) -> str:
     elif now["survivors"] == 1 and model.steps == 0 and p.n_companies == 1:
         lines.append("**One company** has the market to itself: no competition, so there is nothing to tip.")
     lines.append(f"- **C1, too many suitors**: {p.n_companies} companies compete for {p.n_users:,} users "
-                 f"with {p.attention_budget:g} attention each per step and room for only "
-                 f"{p.engagement_slots} relationships per user.")
+                 f"with {p.attention_budget:g} attention each per step, to share between companies and the rest of "
+                 f"the feed; a user keeps at most {p.engagement_slots} relationships."
+                 + (f" Now users keep {now['relationships_per_user']:.2f} relationships on average and give "
+                    f"{now['attention_to_companies']:.0%} of their attention to companies." if model.steps else ""))
     if p.social_influence < 0.5:
         gene = ("weak: being big barely makes a company more visible, so the market stays shared longer; "
                 "raise it above 1 and reset to compare")
@@ -464,7 +494,8 @@ def explain(model: DashboardModel) -> str:
     elif p.format_mix == "uniform":
         fmt = "every format equally often: compare shallow and deep formats on equal terms"
     else:
-        fmt = (f"every company uses {FORMAT_LABELS[p.format_mix]}: only feedback, fit and luck separate them")
+        fmt = (f"every company uses {format_label(FORMATS[FORMAT_NAMES.index(p.format_mix)], 80)}: only "
+               "feedback, fit and luck separate them")
     lines.append(f"- **C4, formats**: {fmt}.")
     if p.profiling > 0:
         lines.append(f"- **C5, profiling** (Informationsgewinnung) at {p.profiling:g}: engaged users reveal their "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -112,6 +113,47 @@ def publish(staging: Path, out: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
+#: How an undefined metric (NaN, e.g. losers per winner without winners) is shown to people.
+UNDEFINED = "\u2014"  # an em dash
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` with every non-finite float (an undefined metric is NaN) replaced by ``None``, NumPy
+    scalars and arrays as plain Python numbers and lists, tuples as lists: what strict JSON can hold."""
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(item) for item in value]
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):  # NumPy scalars and arrays
+        return json_ready(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def dump_json(value: Any, *, indent: int | None = None, compact: bool = False) -> str:
+    """Strict JSON text (RFC 8259): NaN and infinities are written as ``null``, never as bare ``NaN``.
+
+    Every JSON file the package writes goes through here (summary.json, params.json, sweep manifests
+    and journals, analysis files), so any JSON reader accepts it; ``json.loads`` gives ``None`` back
+    for an undefined metric.
+    """
+    separators = (",", ":") if compact else None
+    return json.dumps(json_ready(value), indent=indent, separators=separators, allow_nan=False)
+
+
+def format_metric(name: str, value: Any, *, undefined: str = UNDEFINED) -> str:
+    """A metric's value for people: counts as whole numbers, other values to 3 decimals, an undefined
+    value (NaN or None) as ``undefined`` (an em dash)."""
+    from .metrics import INTEGER_OUTCOMES
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return undefined
+    if name in INTEGER_OUTCOMES or name == "steps":
+        return f"{int(value)}"
+    return f"{float(value):.3f}"
+
+
 def provenance() -> dict[str, Any]:
     """Package version, git commit and whether the work tree had uncommitted changes."""
     root = Path(__file__).resolve().parent.parent
@@ -161,23 +203,42 @@ def run_main(args: argparse.Namespace) -> int:
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
         meta = {"params": params.to_dict(), "steps": args.steps, "seed": args.seed, **provenance()}
-        (staging / "params.json").write_text(json.dumps(meta, indent=2) + "\n")
+        (staging / "params.json").write_text(dump_json(meta, indent=2) + "\n")
         result.timeseries.to_csv(staging / "timeseries.csv", index=False)
         result.companies.to_csv(staging / "companies.csv", index=False)
-        (staging / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
+        (staging / "summary.json").write_text(dump_json(result.summary, indent=2) + "\n")
         if not args.no_figure:
             plot_run(result, staging / "run")
         publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    s = result.summary
-    print(f"{s['steps']} steps, seed {args.seed}: {s['survivors']} of {s['survivors'] + s['exits']} companies "
-          f"survive ({s['exits']} exits, {s['entries']} newcomers); winners {s['winners']}, losers {s['losers']} "
-          f"({s['loser_winner_ratio']:.1f} per winner)")
-    print(f"Gini {s['gini']:.3f}, HHI {s['hhi']:.3f} (effective competitors {s['effective_competitors']:.1f}), "
-          f"top-1 share {s['top1_share']:.3f}, top-10% share {s['top10_share']:.3f}")
+    print(summary_text(result.summary, args.seed))
     print(f"written to {out}/")
     return 0
+
+
+def summary_text(summary: dict[str, Any], seed: Any = None) -> str:
+    """The printout of ``engagement run``: one line per summary metric (``model.metrics.OUTCOMES``):
+    name, value and label; an undefined value (NaN) shows as an em dash."""
+    from .metrics import OUTCOME_BY_NAME, SUMMARY_KEYS
+
+    undefined = _printable(UNDEFINED)
+    width = max(len(name) for name in SUMMARY_KEYS)
+    values = {name: format_metric(name, summary.get(name), undefined=undefined) for name in SUMMARY_KEYS}
+    value_width = max(len(text) for text in values.values())
+    lines = [f"{summary.get('steps')} steps, seed {seed}:"]
+    lines += [f"  {name:<{width}}  {values[name]:>{value_width}}  {OUTCOME_BY_NAME[name].label}"
+              for name in SUMMARY_KEYS]
+    return "\n".join(lines)
+
+
+def _printable(text: str) -> str:
+    """``text``, or ``-`` where stdout cannot encode it (a terminal in a legacy 8-bit locale)."""
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "-"
+    return text
 
 
 # ====================================================================== engagement params

@@ -14,14 +14,15 @@ from .model import EngagementModel
 from .params import Params, check_names
 
 
-
 @dataclass
 class RunResult:
     """What one run produced.
 
     timeseries: one row per step (0 = initial state), one column per metric.
     companies: one row per company ever in the market, as at the end.
-    summary: final values of the main metrics (keys: SUMMARY_KEYS, plus ``steps`` and ``seed``).
+    summary: final values of the summary metrics (keys: ``model.metrics.SUMMARY_KEYS``, plus ``steps`` and
+        ``seed``); counts as int, an undefined metric (``loser_winner_ratio`` without winners) as NaN
+        (``engagement run`` writes it as null in summary.json).
     params: the parameters used.
     shares: engagement share per step (rows) and company id (columns).
     """

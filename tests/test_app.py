@@ -31,6 +31,7 @@ from model.app import (
     MAX_POINTS,
     MAX_USERS,
     MODEL_PARAMS,
+    SHORT_FORMAT_LABELS,
     TOP_COMPANIES,
     ChartData,
     ChartRenderer,
@@ -43,6 +44,8 @@ from model.app import (
     render_charts,
 )
 from model.cli import main as cli_main
+from model.formats import FORMATS
+from model.metrics import OUTCOME_BY_NAME
 from model.params import Params
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -160,6 +163,49 @@ def test_every_company_exited_is_explained_and_drawn():
     assert data.company_labels == []  # nobody ever had a share
     assert np.all(data.rest == 0)
     assert_charts_draw(model)
+
+
+# ====================================================================== metrics and formats declared once
+def test_charts_read_declared_metrics_and_show_their_labels():
+    assert all(name in OUTCOME_BY_NAME for name in CHART_METRICS)
+    assert {"gini", "gini_survivors", "top1_share", "survivors", "entries", "exits"} <= set(CHART_METRICS)
+    for fmt in FORMATS:  # legends name each format in English and in the article's German
+        label = SHORT_FORMAT_LABELS[fmt.name].replace("\n", " ")
+        assert fmt.german in label
+        assert fmt.label.lower() in label.lower()
+    from model import app
+
+    data = ChartData.of(run(DashboardModel(n_users=1000, n_companies=8), 3))
+    legends = {name: [text.get_text() for text in draw(data).axes[0].get_legend().get_texts()]
+               for name, draw in (("companies", app.draw_companies), ("concentration", app.draw_concentration))}
+    assert legends["companies"] == [OUTCOME_BY_NAME[n].label for n in app.COMPANY_METRICS]
+    assert [t.replace("\n", " ") for t in legends["concentration"]] == [
+        OUTCOME_BY_NAME[n].label for n in app.CONCENTRATION_METRICS]
+
+
+def test_the_panel_counts_winners_and_losers_in_the_cohort_and_shows_an_undefined_ratio_as_a_dash():
+    model = DashboardModel(n_users=1000, n_companies=10)
+    text = explain(model)
+    assert "no company was in the market 25 steps ago" in text
+    assert "losers per winner: \u2014" in text
+    assert "relationships on average" not in text  # nothing to say before the first step
+    # no attention: the whole cohort loses, and the ratio is undefined, not the loser count
+    model = run(DashboardModel(attention_budget=0.0, entry_rate=0.0, n_companies=20), 30)
+    now = model.current
+    assert now["cohort"] == now["losers"] == 20
+    assert now["winners"] == 0
+    assert math.isnan(now["loser_winner_ratio"])
+    text = explain(model)
+    assert "of the 20 companies that have had their chance" in text
+    assert "losers per winner: \u2014 (undefined without a winner)" in text
+    # a market with winners: the ratio as a number, the attention that goes to companies
+    model = run(DashboardModel(n_users=2000, n_companies=20, seed="1"), 40)
+    now = model.current
+    text = explain(model)
+    if now["winners"]:
+        assert f"losers per winner: {now['loser_winner_ratio']:.1f})" in text
+    assert f"keep {now['relationships_per_user']:.2f} relationships on average" in text
+    assert f"give {now['attention_to_companies']:.0%} of their attention to companies" in text
 
 
 # ====================================================================== chart data

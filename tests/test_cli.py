@@ -29,14 +29,64 @@ def test_run_writes_every_output(tmp_path):
     assert meta["seed"] == 3
     assert "package_version" in meta
     assert "git_commit" in meta
-    summary = json.loads((out / "summary.json").read_text())
+    summary = strict_json((out / "summary.json").read_text())
     timeseries = pd.read_csv(out / "timeseries.csv")
     assert len(timeseries) == 21
     assert summary["gini"] == pytest.approx(timeseries["gini"].iloc[-1])
     companies = pd.read_csv(out / "companies.csv")
     assert companies["alive"].sum() == summary["survivors"]
-    assert "survive" in done.stdout
+    assert "20 steps, seed 3" in done.stdout
     assert "Gini" in done.stdout
+    strict_json((out / "params.json").read_text())
+
+
+def strict_json(text: str):
+    """Parse JSON as any strict reader would: a bare NaN or Infinity is an error."""
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_summary_and_printout_follow_the_metric_declarations(tmp_path, capsys):
+    """Every summary metric (model.metrics) is in summary.json and printed with its label; an undefined
+    ratio (no cohort yet: fewer steps than maturity_age) is null in the JSON and an em dash on screen."""
+    from model.metrics import OUTCOME_BY_NAME, SUMMARY_KEYS
+
+    out = tmp_path / "run"
+    assert main(["run", *SMALL, "--set", "maturity_age=30", "--out", str(out), "--no-figure"]) == 0
+    printed = capsys.readouterr().out
+    summary = strict_json((out / "summary.json").read_text())
+    assert set(summary) == {*SUMMARY_KEYS, "steps", "seed"}
+    assert summary["loser_winner_ratio"] is None
+    assert summary["cohort"] == summary["winners"] == summary["losers"] == 0
+    lines = {line.split()[0]: line for line in printed.splitlines() if line.startswith("  ")}
+    assert list(lines) == list(SUMMARY_KEYS)
+    for name in SUMMARY_KEYS:
+        assert lines[name].endswith(OUTCOME_BY_NAME[name].label), name
+    assert lines["loser_winner_ratio"].split()[1] == "\u2014"
+    assert lines["survivors"].split()[1] == str(summary["survivors"])  # counts as whole numbers
+    assert "attention_used" not in summary
+    assert 0 < summary["attention_to_companies"] <= 1
+    assert summary["relationships_per_user"] > 0
+    # a defined ratio is printed as a number
+    assert main(["run", *SMALL, "--set", "maturity_age=5", "--out", str(tmp_path / "r2"), "--no-figure"]) == 0
+    ratio = strict_json((tmp_path / "r2" / "summary.json").read_text())["loser_winner_ratio"]
+    line = next(line for line in capsys.readouterr().out.splitlines() if "loser_winner_ratio" in line)
+    assert ratio is None or line.split()[1] == f"{ratio:.3f}"
+
+
+def test_format_table_and_new_parameters_from_set_and_toml(tmp_path):
+    config = tmp_path / "formats.toml"
+    config.write_text("depth_dialogue = 0.9\ncost_topic_community = 2.0\ninitial_bond = 0.4\n")
+    out = tmp_path / "o"
+    assert main(["run", "--config", str(config), "--set", "depth_dialogue=1.2", "--set", "outside_option=1.5",
+                 "--set", "runway_spread=0.2", "--set", "n_users=200", "--set", "n_companies=5", "--steps", "3",
+                 "--out", str(out), "--no-figure"]) == 0
+    params = strict_json((out / "params.json").read_text())["params"]
+    assert (params["depth_dialogue"], params["cost_topic_community"], params["initial_bond"]) == (1.2, 2.0, 0.4)
+    assert (params["outside_option"], params["runway_spread"]) == (1.5, 0.2)
+    assert "social_sample" not in params
 
 
 def test_config_file_then_set_overrides(tmp_path):
@@ -53,6 +103,8 @@ def test_config_file_then_set_overrides(tmp_path):
     (["run", "--set", "n_compnies=3"], "unknown parameter 'n_compnies'; did you mean 'n_companies'?"),
     (["run", "--set", "social_influence=9"], "'social_influence' = 9.0 is outside the allowed range [0, 5]"),
     (["run", "--set", "nonsense"], "--set expects name=value"),
+    (["run", "--set", "social_sample=3"], "unknown parameter 'social_sample'"),
+    (["run", "--set", "depth_dialogue=-1"], "'depth_dialogue' = -1.0 is outside the allowed range [0, 10]"),
     (["run", "--steps", "-4"], "--steps = -4 must be >= 0"),
     (["run", "--steps", "x"], "invalid int value: 'x'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),

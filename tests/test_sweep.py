@@ -45,6 +45,21 @@ def small_spec(**changes) -> SweepSpec:
     return spec.replace(**changes) if changes else spec
 
 
+def same(stored, value) -> bool:
+    """A stored outcome equals the model's value; an undefined one (NaN in the model) reads back as NaN."""
+    if isinstance(value, float) and math.isnan(value):
+        return bool(pd.isna(stored))
+    return stored == value
+
+
+def strict_json(text: str):
+    """Parse JSON as any strict reader would: a bare NaN or Infinity is an error."""
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
 def comparable(runs: pd.DataFrame) -> pd.DataFrame:
     """The runs table without wall-time columns (the only ones that differ between executions)."""
     return runs.drop(columns=list(TIMING_COLUMNS))
@@ -204,6 +219,132 @@ def test_the_example_spec_crosses_crowding_and_social_influence_with_replicates(
     assert spec.n_runs == spec.n_points * spec.replicates
 
 
+def test_outcomes_and_their_integer_columns_follow_the_metric_declarations():
+    """Declared once (model.metrics): every metric is an outcome, counts are integer columns, the default
+    outcomes are the summary metrics; nothing is listed a second time in the sweep code."""
+    from model.metrics import INTEGER_OUTCOMES, OUTCOMES, SUMMARY_KEYS
+    from model.sweep.spec import DEFAULT_OUTCOMES, INTEGER_METRICS, OUTCOME_NAMES, TIMESERIES_NAMES
+    from model.sweep.store import runs_schema, timeseries_schema
+
+    assert set(OUTCOME_NAMES) == {"steps", *(metric.name for metric in OUTCOMES)}
+    assert (*SUMMARY_KEYS, "steps") == DEFAULT_OUTCOMES
+    assert tuple(metric.name for metric in OUTCOMES) == TIMESERIES_NAMES
+    assert {"steps", *INTEGER_OUTCOMES} == INTEGER_METRICS
+    spec = SweepSpec(params={"n_users": 100}, outcomes=list(OUTCOME_NAMES), timeseries_every=1)
+    for schema in (runs_schema(spec), timeseries_schema(spec)):
+        for name in schema.names:
+            if name in OUTCOME_NAMES:
+                assert str(schema.field(name).type) == ("int64" if name in INTEGER_METRICS else "double"), name
+    with pytest.raises(SpecError, match="unknown metric 'attention_used'"):  # now attention_to_companies
+        SweepSpec(outcomes=["attention_used"])
+    with pytest.raises(SpecError, match="unknown parameter 'social_sample'"):  # gone with the new feedback
+        SweepSpec(params={"social_sample": [1, 2]})
+
+
+def test_a_sweep_over_a_format_table_parameter_runs_and_reproduces_the_model(tmp_path):
+    """The format table is made of parameters (depth_dialogue, ...): a spec can vary them, on a grid or sampled."""
+    path = tmp_path / "depth.toml"
+    path.write_text("""
+[sweep]
+replicates = 2
+steps = 8
+seed = 4
+outcomes = ["gini_survivors", "top1_share", "attention_to_companies", "relationships_per_user", "steps"]
+[params]
+n_users = 150
+n_companies = 5
+format_mix = "dialogue"
+depth_dialogue = [0.2, 1.5]
+reach_dialogue = { low = 0.4, high = 0.8, num = 2 }
+""")
+    spec = SweepSpec.from_toml(path)
+    assert spec.varied == ("depth_dialogue", "reach_dialogue")
+    out = tmp_path / "sweep"
+    report = run_sweep(spec, out, progress=False)
+    assert (report.stored, report.failed) == (8, 0)
+    runs = read_runs(out)
+    assert runs["depth_dialogue"].dtype == np.float64
+    assert sorted(runs["depth_dialogue"].unique()) == [0.2, 1.5]
+    for _, row in runs.iterrows():
+        result = simulate(Params(**spec.fixed, depth_dialogue=row["depth_dialogue"],
+                                 reach_dialogue=row["reach_dialogue"]), steps=8, seed=int(row["seed"]))
+        for outcome in spec.outcomes:
+            assert same(row[outcome], result.summary[outcome]), outcome
+    # depth changes engagement: the same worlds with shallow and deep dialogue are not the same
+    shallow, deep = (runs[runs["depth_dialogue"] == d]["relationships_per_user"].to_numpy() for d in (0.2, 1.5))
+    assert not np.array_equal(shallow, deep)
+    # a sampled design reaches the format table too
+    lhs = SweepSpec(params={"depth_dialogue": {"low": 0.1, "high": 2.0}, "cost_topic_community": {"low": 1, "high": 2}},
+                    design="lhs", samples=4, seed=1)
+    values = [Design(lhs, root_seed=1).values(point) for point in range(4)]
+    assert all(0.1 <= v["depth_dialogue"] <= 2.0 and 1 <= v["cost_topic_community"] <= 2 for v in values)
+    with pytest.raises(SpecError, match="depth_dialogue"):
+        SweepSpec(params={"depth_dialogue": [-1.0, 1.0]})
+
+
+def undefined_ratio_spec() -> SweepSpec:
+    """maturity_age 3 gives a cohort (and a defined ratio) within 6 steps, 10 does not (ratio undefined)."""
+    return SweepSpec(params={"n_users": 100, "n_companies": 6, "maturity_age": [3, 10]}, replicates=2, steps=6,
+                     seed=5, timeseries_every=2, outcomes=["winners", "losers", "loser_winner_ratio", "gini"],
+                     name="nan")
+
+
+def test_an_undefined_outcome_is_null_in_every_table_and_the_json_stays_strict(tmp_path):
+    spec = undefined_ratio_spec()
+    out = tmp_path / "sweep"
+    run_sweep(spec, out, progress=False, chunk_rows=3)
+    runs = read_runs(out)
+    assert (runs["status"] == "ok").all()
+    assert runs.loc[runs["maturity_age"] == 10, "loser_winner_ratio"].isna().all()  # no cohort yet
+    assert runs.loc[runs["maturity_age"] == 3, "loser_winner_ratio"].notna().any()
+    undefined = runs["loser_winner_ratio"].isna()
+    assert (runs.loc[undefined, "winners"] == 0).all()
+    # Parquet: null, not NaN, wherever the ratio is undefined (time series: before a cohort exists)
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    stored = ds.dataset(out / "runs").to_table()
+    assert stored["loser_winner_ratio"].null_count == int(undefined.sum())
+    assert not pc.any(pc.is_nan(stored["loser_winner_ratio"].drop_null())).as_py()
+    series = ds.dataset(out / "timeseries").to_table()
+    assert series["loser_winner_ratio"].null_count > 0
+    assert not pc.any(pc.is_nan(series["loser_winner_ratio"].drop_null())).as_py()
+    strict_json((out / "manifest.json").read_text())
+    # the journal (what a kill leaves) is strict JSON and reads back to the same table
+    journaled = tmp_path / "journaled"
+    store = RunStore(journaled, spec, chunk_rows=100)
+    (journaled / "manifest.json").parent.mkdir()
+    (journaled / "manifest.json").write_text((out / "manifest.json").read_text())
+    store.open()
+    design = Design(spec, 5)
+    for task in _pending_tasks(spec, design, np.zeros(spec.n_runs, bool), 5, _config(spec)):
+        store.add(execute(task))
+    lines = (journaled / "journal.jsonl").read_text().splitlines()
+    assert len(lines) == spec.n_runs
+    records = [strict_json(line) for line in lines]
+    assert [r["row"]["loser_winner_ratio"] is None for r in records] == list(undefined)
+    pd.testing.assert_frame_equal(comparable(read_runs(journaled)), comparable(runs))
+    pd.testing.assert_frame_equal(read_timeseries(journaled), read_timeseries(out))
+    store.close()
+    pd.testing.assert_frame_equal(comparable(read_runs(journaled)), comparable(runs))
+    assert engagement(["export", str(out), "--csv"]) == 0
+    exported = pd.read_csv(out / "runs.csv")
+    assert exported["loser_winner_ratio"].isna().tolist() == list(undefined)
+
+
+def test_analysis_refuses_an_outcome_that_is_undefined_in_some_run(tmp_path):
+    def ratio_undefined_above_one(params, *, steps, seed):
+        value = math.nan if params.social_influence > 1 else params.social_influence
+        return SimpleNamespace(summary={"loser_winner_ratio": value})
+
+    spec = SweepSpec(params={"social_influence": {"low": 0.0, "high": 2.0}}, design="morris", samples=4, steps=0,
+                     seed=3, outcomes=["loser_winner_ratio"])
+    out = tmp_path / "morris"
+    run_sweep(spec, out, progress=False, run_function=ratio_undefined_above_one)
+    with pytest.raises(AnalysisRefused, match="'loser_winner_ratio' is undefined"):
+        analyze(out, "morris", ["loser_winner_ratio"], figure=False)
+
+
 # ====================================================================== runs, seeds and the store
 def test_each_row_is_the_run_that_model_simulate_gives_with_the_rows_seed(tmp_path, reference):
     runs, series = reference
@@ -217,7 +358,7 @@ def test_each_row_is_the_run_that_model_simulate_gives_with_the_rows_seed(tmp_pa
         result = simulate(Params(**spec.fixed, n_companies=int(row["n_companies"]),
                                  social_influence=float(row["social_influence"])), steps=5, seed=int(row["seed"]))
         for outcome in spec.outcomes:
-            assert row[outcome] == result.summary[outcome], outcome
+            assert same(row[outcome], result.summary[outcome]), outcome
         mine = series[series["run_id"] == run_id].drop(columns="run_id").reset_index(drop=True)
         theirs = result.timeseries[result.timeseries["step"].isin([0, 2, 4, 5])].reset_index(drop=True)
         assert list(mine["step"]) == [0, 2, 4, 5]

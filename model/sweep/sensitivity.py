@@ -10,13 +10,13 @@ silently.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..cli import dump_json
 from .seeds import ANALYSIS_SPAWN_KEY, derived_seed
 from .spec import SweepSpec
 from .store import DESIGN, read_manifest, read_runs_table, spec_of
@@ -66,8 +66,8 @@ def analyze(path: str | Path, method: str, outcomes: Sequence[str], *, conf_leve
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
             ids = table["run_id"].to_numpy()[bad]
-            raise AnalysisRefused(f"outcome '{outcome}' is not finite in {bad.size} run(s) ({_ids(ids)}); "
-                                  f"choose another outcome")
+            raise AnalysisRefused(f"outcome '{outcome}' is undefined (null/NaN) or not finite in {bad.size} "
+                                  f"run(s) ({_ids(ids)}); choose another outcome")
         # replicates of a point are averaged: the indices apportion the variance of the expected outcome
         y = np.bincount(points, weights=values, minlength=spec.n_points) / spec.replicates
         if np.ptp(y) == 0:
@@ -79,7 +79,7 @@ def analyze(path: str | Path, method: str, outcomes: Sequence[str], *, conf_leve
         meta = {"method": method, "outcome": outcome, "sweep": str(root), "n_points": spec.n_points,
                 "replicates": spec.replicates, "conf_level": conf_level, "resamples": resamples,
                 "bootstrap_seed": seed, "indices": frame.to_dict(orient="records"), **extra}
-        (target / f"{stem}.json").write_text(json.dumps(meta, indent=2) + "\n")
+        (target / f"{stem}.json").write_text(dump_json(meta, indent=2) + "\n")
         if figure:
             _plot(method, outcome, frame, conf_level, target / stem)
         results[outcome] = frame

@@ -39,10 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from ..formats import FORMAT_NAMES
-from ..model import METRICS
+from ..metrics import INTEGER_OUTCOMES, OUTCOMES, SUMMARY_KEYS, Metric
 from ..params import PARAM_NAMES, Params
-from ..simulate import SUMMARY_KEYS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 SAMPLED_DESIGNS = ("lhs", "sobol", "morris")
@@ -50,15 +48,25 @@ SAMPLED_DESIGNS = ("lhs", "sobol", "morris")
 SETTINGS = ("name", "design", "replicates", "steps", "seed", "samples", "levels", "second_order", "outcomes",
             "timeseries_every", "timeseries_metrics")
 RANGE_KEYS = ("low", "high", "num", "step", "log")
-#: Outcomes a run can keep: the final value of any recorded metric, plus the steps actually run.
-OUTCOME_NAMES: tuple[str, ...] = tuple(dict.fromkeys(("steps", *SUMMARY_KEYS, *METRICS)))
-DEFAULT_OUTCOMES: tuple[str, ...] = (*SUMMARY_KEYS, "steps")
-#: Metrics that count things: stored as 64-bit integers rather than floats.
-INTEGER_METRICS = frozenset({
-    "steps", "active_users", "survivors", "entries", "exits", "winners", "losers", "above_fair_share", "leader",
-    "leader_turnover", *(f"survivors_{name}" for name in FORMAT_NAMES),
-})
+#: The steps a run actually ran (it may stop early): an outcome of every sweep besides the metrics.
+STEPS = Metric("steps", "steps actually run", integer=True)
+#: Outcomes a run can keep: the final value of any metric declared in ``model.metrics.OUTCOMES``, plus steps.
+OUTCOME_NAMES: tuple[str, ...] = (STEPS.name, *(metric.name for metric in OUTCOMES))
+#: Kept when a spec names no outcomes: the summary metrics (``model.metrics.SUMMARY_KEYS``) and steps.
+DEFAULT_OUTCOMES: tuple[str, ...] = (*SUMMARY_KEYS, STEPS.name)
+#: Metrics a time series can keep (every metric recorded at every step).
+TIMESERIES_NAMES: tuple[str, ...] = tuple(metric.name for metric in OUTCOMES)
+#: Outcomes that count things (``Metric.integer``): stored as 64-bit integers rather than floats.
+INTEGER_METRICS: frozenset[str] = frozenset({STEPS.name, *INTEGER_OUTCOMES})
 _FIELDS = {f.name: f for f in dataclasses.fields(Params)}
+
+
+def param_kind(name: str) -> str:
+    """``"int"``, ``"float"``, ``"bool"``, ``"str"`` or ``"any"``: the declared type of a parameter of ``Params``
+    (the field type, a class or its name in a string annotation)."""
+    kind = _FIELDS[name].type
+    kind = getattr(kind, "__name__", kind) if isinstance(kind, type) else kind
+    return kind if kind in ("int", "float", "bool", "str") else "any"
 
 
 class SpecError(ValueError):
@@ -135,7 +143,7 @@ class SweepSpec:
                                                     DEFAULT_OUTCOMES))
         metrics = None
         if self.timeseries_every:
-            metrics = _names(where, "timeseries_metrics", self.timeseries_metrics, tuple(METRICS), tuple(METRICS))
+            metrics = _names(where, "timeseries_metrics", self.timeseries_metrics, TIMESERIES_NAMES, TIMESERIES_NAMES)
         object.__setattr__(self, "timeseries_metrics", metrics)
         if not isinstance(self.params, Mapping):
             raise SpecError(f"{where}: params must be a table of parameter = value | [levels] | {{low, high}}")
@@ -342,7 +350,7 @@ def _range(where: str, design: str, name: str, spec: Mapping[str, Any]) -> Level
         if key not in RANGE_KEYS:
             raise SpecError(f"{where}: unknown key '{key}' in the range of '{name}'{_hint(key, RANGE_KEYS)}; "
                             f"a range has low, high and num, step or log")
-    kind = _FIELDS[name].type
+    kind = param_kind(name)
     if kind not in ("int", "float"):
         raise SpecError(f"{where}: parameter '{name}' is not numeric; list its values instead of a range")
     if "low" not in spec or "high" not in spec:

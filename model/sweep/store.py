@@ -18,6 +18,11 @@ removes temporary files and time-series parts without their runs part, and turns
 yet in a part into a part. A run id is therefore stored at most once, and a resumed sweep skips
 exactly the stored ones.
 
+Undefined values: an outcome that is undefined in a run (NaN in the model, e.g. ``loser_winner_ratio``
+without winners) is null in the Parquet tables, as is every outcome of a failed run (tell them apart by
+``status``); pandas reads null in a float column as NaN. The journal and the manifest are strict JSON
+(``model.cli.dump_json``: null, never a bare ``NaN``).
+
 Readers (``read_runs``, ``read_timeseries``) sort by run id, so a table never depends on the number
 of workers or the order in which runs finished. ``elapsed_s`` (wall time of the run) is the only
 column that differs between two executions of the same sweep.
@@ -25,7 +30,6 @@ column that differs between two executions of the same sweep.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
@@ -35,8 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..params import Params
-from .spec import INTEGER_METRICS, SweepSpec
+from ..cli import dump_json
+from .spec import INTEGER_METRICS, SweepSpec, param_kind
 from .worker import STATUS_FAILED, RunOutput
 
 if TYPE_CHECKING:
@@ -50,7 +54,6 @@ RUNS = "runs"
 TIMESERIES = "timeseries"
 #: Columns that vary between executions of the same sweep (leave them out when comparing tables).
 TIMING_COLUMNS = ("elapsed_s",)
-_PARAM_TYPES = {f.name: f.type for f in dataclasses.fields(Params)}
 
 
 # ====================================================================== schemas
@@ -81,7 +84,7 @@ def timeseries_schema(spec: SweepSpec) -> pa.Schema | None:
 def _param_type(name: str) -> pa.DataType:
     import pyarrow as pa
 
-    return {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}.get(_PARAM_TYPES[name], pa.string())
+    return {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}.get(param_kind(name), pa.string())
 
 
 def _metric_type(name: str) -> pa.DataType:
@@ -177,7 +180,7 @@ class RunStore:
         run_id = output.row["run_id"]
         if self.stored[run_id]:
             return False
-        line = json.dumps({"row": output.row, "ts": output.timeseries}, separators=(",", ":")) + "\n"
+        line = dump_json({"row": output.row, "ts": output.timeseries}, compact=True) + "\n"
         _write_all(self._journal, line.encode())  # type: ignore[arg-type]
         self._buffer(output)
         if (len(self._rows) >= self.chunk_rows or self._series_rows >= self.timeseries_chunk_rows
@@ -317,7 +320,7 @@ def write_manifest(path: str | Path, manifest: dict[str, Any]) -> None:
     """Write the manifest atomically."""
     target = Path(path) / MANIFEST
     temporary = target.with_name(f".{MANIFEST}.tmp")
-    temporary.write_text(json.dumps(manifest, indent=2) + "\n")
+    temporary.write_text(dump_json(manifest, indent=2) + "\n")
     temporary.replace(target)
 
 

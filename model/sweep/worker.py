@@ -2,12 +2,14 @@
 
 ``execute(task)`` never raises for a problem of the run itself: any exception from building or running
 the model is returned as a row with ``status = "failed"`` and the error, so the sweep goes on. The row
-is plain Python values (cheap to pickle, to send from a Dask worker and to journal as JSON).
+is plain Python values (cheap to pickle, to send from a Dask worker and to journal as JSON); an
+undefined outcome (NaN) is ``None`` in it, so it is null in the journal and in the Parquet tables alike.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -116,9 +118,15 @@ def _thin(columns: Mapping[str, list[Any]], every: int, metrics: tuple[str, ...]
     return thinned
 
 
-def typed(name: str, value: Any) -> int | float:
-    """A metric as a plain int (counts, see INTEGER_METRICS) or float."""
+def typed(name: str, value: Any) -> int | float | None:
+    """A metric as a plain int (counts: ``Metric.integer`` in ``model.metrics``, see INTEGER_METRICS) or
+    float; an undefined value (NaN, e.g. losers per winner without winners) as ``None``, stored as null
+    in every table and journal (pandas reads it back as NaN)."""
+    if value is None:
+        return None
     number = float(value)
+    if not math.isfinite(number):
+        return None
     if name in INTEGER_METRICS:
         if not number.is_integer():
             raise TypeError(f"metric '{name}' = {value!r} should be a whole number")
