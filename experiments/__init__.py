@@ -20,6 +20,9 @@ EXPERIMENTS: dict[str, tuple[tuple[str, ...], str]] = {
     "information_and_participation": (("C5", "C6"), "profiling and participation against concentration and who wins"),
     "strategy": (("C8",), "focused against scattered effort, adaptation on and off, late entrants"),
     "unpredictability": (("C10",), "independent worlds from the same start, with and without social influence"),
+    "attribution": (("C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"),
+                    "each mechanism switched off alone and on alone: which ones carry the few-winners outcome"),
+    "validation": (("C2", "C10"), "the model beside published results: Polya urn limits, MusicLab, double jeopardy"),
 }
 
 __all__ = ["EXPERIMENTS"]

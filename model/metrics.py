@@ -57,6 +57,39 @@ OUTCOMES: tuple[Metric, ...] = (
       for f in FORMATS),
 )
 
+@dataclass(frozen=True)
+class CompanyColumn:
+    """One column of the company table (``RunResult.companies``), declared once."""
+
+    name: str
+    label: str
+    integer: bool = False
+
+
+#: The columns of the company table, one row per company that ever entered, as at the end of a run.
+COMPANY_COLUMNS: tuple[CompanyColumn, ...] = (
+    CompanyColumn("id", "company id (Mesa unique_id)", integer=True),
+    CompanyColumn("format", "social-media format"),
+    CompanyColumn("topic", "topic on the interest circle [0, 1)"),
+    CompanyColumn("focus", "share of effort on the main format"),
+    CompanyColumn("alive", "still in the market"),
+    CompanyColumn("entry_step", "step of entry (0 = initial company)", integer=True),
+    CompanyColumn("exit_step", "step of exit (-1 = still in the market)", integer=True),
+    CompanyColumn("share", "engagement share in the last step"),
+    CompanyColumn("engagement", "engagement in the last step"),
+    CompanyColumn("attention", "attention received in the last step"),
+    CompanyColumn("engaged_users", "users with a relationship to the company", integer=True),
+    CompanyColumn("penetration", "engaged users per active user"),
+    CompanyColumn("engagement_per_engaged_user", "engagement per engaged user (loyalty, for double jeopardy)"),
+    CompanyColumn("revenue", "cumulative revenue"),
+    CompanyColumn("cost", "cumulative cost"),
+    CompanyColumn("profit", "cumulative profit"),
+    CompanyColumn("resources", "resources now"),
+    CompanyColumn("knowledge", "knowledge from profiling, in [0, 1)"),
+    CompanyColumn("reach", "maintained reach, in [0, 1]"),
+    CompanyColumn("maintaining", "still investing in reach"),
+)
+
 OUTCOME_BY_NAME: dict[str, Metric] = {metric.name: metric for metric in OUTCOMES}
 #: Keys of ``RunResult.summary`` besides ``steps`` and ``seed``.
 SUMMARY_KEYS: tuple[str, ...] = tuple(metric.name for metric in OUTCOMES if metric.summary)

@@ -310,7 +310,7 @@ class EngagementModel(mesa.Model):
 
     # ================================================================== tables
     def companies_frame(self):
-        """One row per company ever in the market, with its state and outcomes now."""
+        """One row per company ever in the market, with its state and outcomes now (``metrics.COMPANY_COLUMNS``)."""
         import pandas as pd
 
         t = self.companies_table
@@ -321,7 +321,7 @@ class EngagementModel(mesa.Model):
         share = metrics.shares(engagement)
         with np.errstate(divide="ignore", invalid="ignore"):
             per_engaged = np.where(engaged > 0, engagement / np.maximum(engaged, 1), 0.0)
-        return pd.DataFrame({
+        columns = {
             "id": t.unique_id[live],
             "format": [FORMAT_NAMES[f] for f in t.format[live]],
             "topic": t.topic[live],
@@ -331,6 +331,7 @@ class EngagementModel(mesa.Model):
             "exit_step": t.exit_step[live],
             "share": share,
             "engagement": engagement,
+            "attention": t.attention[live] * alive,
             "engaged_users": engaged.astype(np.int64),
             "penetration": engaged / self.n_active,
             "engagement_per_engaged_user": per_engaged,
@@ -341,7 +342,9 @@ class EngagementModel(mesa.Model):
             "knowledge": t.knowledge()[live],
             "reach": t.reach[live],
             "maintaining": t.maintaining[live],
-        })
+        }
+        # the declaration in metrics.COMPANY_COLUMNS fixes names and order
+        return pd.DataFrame({column.name: columns[column.name] for column in metrics.COMPANY_COLUMNS})
 
     @property
     def companies(self) -> list[Company]:
