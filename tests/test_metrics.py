@@ -52,11 +52,42 @@ def test_rank_size_slope_recovers_a_power_law():
 
 
 def test_winners_losers_and_ratio():
-    alive = np.array([True, True, False, True])
-    profit = np.array([5.0, -1.0, 3.0, 0.0])
-    assert metrics.winners_and_losers(alive, profit) == (1, 3)
+    """Winners: in the cohort, alive now and with a profit over the last maturity_age steps; losers: the
+    rest of the cohort; companies outside the cohort count for neither."""
+    in_cohort = np.array([True, True, True, True, False])
+    alive = np.array([True, True, False, True, True])
+    profit = np.array([5.0, -1.0, 3.0, 0.0, 7.0])
+    assert metrics.winners_and_losers(in_cohort, alive, profit) == (1, 3)
+    assert metrics.winners_and_losers(np.zeros(5, dtype=bool), alive, profit) == (0, 0)
     assert metrics.loser_winner_ratio(1, 3) == 3.0
-    assert metrics.loser_winner_ratio(0, 4) == 4.0
+    assert metrics.loser_winner_ratio(4, 2) == 0.5
+    # without winners the ratio is undefined, not the loser count
+    assert math.isnan(metrics.loser_winner_ratio(0, 4))
+    assert math.isnan(metrics.loser_winner_ratio(0, 0))
+
+
+def test_cohort_is_the_companies_in_the_market_maturity_age_steps_ago():
+    entry = np.array([0, 0, 5, 6, 3])
+    exit_ = np.array([-1, 5, -1, -1, 4])
+    # at step 15 with maturity_age 10: in the market at step 5 (entered by 5, not exited by 5)
+    assert metrics.cohort(entry, exit_, 15, 10).tolist() == [True, False, True, False, False]
+    assert not metrics.cohort(entry, exit_, 9, 10).any()
+
+
+def test_every_metric_is_declared_once():
+    """Names are unique; the summary, the integer outcomes and the model's labels follow the declarations."""
+    from model.model import METRICS
+
+    names = [metric.name for metric in metrics.OUTCOMES]
+    assert len(names) == len(set(names))
+    assert list(METRICS) == names
+    assert set(metrics.SUMMARY_KEYS) == {m.name for m in metrics.OUTCOMES if m.summary}
+    assert {m.name for m in metrics.OUTCOMES if m.integer} == metrics.INTEGER_OUTCOMES
+    assert {"gini_survivors", "top10_share_survivors", "cohort", "relationships_per_user",
+            "attention_to_companies"} <= set(metrics.SUMMARY_KEYS)
+    assert "attention_used" not in names
+    assert {"cohort", "winners", "losers"} <= metrics.INTEGER_OUTCOMES
+    assert "loser_winner_ratio" not in metrics.INTEGER_OUTCOMES  # NaN without winners
 
 
 def test_above_fair_share():

@@ -1,5 +1,6 @@
 """The model: invariants after every step, determinism, switches that really switch, batch_run."""
 
+import dataclasses
 import math
 
 import mesa
@@ -10,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model import FORMAT_NAMES, EngagementModel, Params, simulate
-from model.users import EMPTY
+from model.market import MarketView, UserOutcome
+from model.reference import User
+from model.users import EMPTY, ArrayUsers
 
 SMALL = {"n_users": 300, "n_companies": 12}
 
@@ -27,19 +30,25 @@ def valid_params(draw):
         "n_companies": draw(st.integers(1, 30)),
         "attention_budget": draw(st.floats(0.0, 5.0)),
         "attention_heterogeneity": draw(st.floats(0.0, 2.0)),
+        "outside_option": draw(st.floats(0.0, 5.0)),
+        "attention_need": draw(st.floats(0.0, 0.5)),
         "engagement_slots": draw(st.integers(1, 5)),
         "consideration_set": draw(st.integers(1, 5)),
         "social_influence": draw(st.floats(0.0, 4.0)),
-        "social_sample": draw(st.integers(1, 8)),
+        "social_baseline": draw(st.floats(1e-3, 100.0)),
         "network": draw(st.sampled_from(["small_world", "scale_free", "none"])),
         "mean_degree": draw(st.integers(2, 12)),
         "format_mix": mix,
         "interest_width": draw(st.floats(0.01, 10.0)),
+        "initial_bond": draw(st.floats(0.0, 1.0)),
+        "min_bond": draw(st.floats(0.0, 0.2)),
         "profiling": draw(st.floats(0.0, 1.0)),
         "participation": draw(st.floats(0.0, 1.0)),
         "reach_decay": draw(st.floats(0.0, 1.0)),
         "exit_enabled": draw(st.booleans()),
         "entry_rate": draw(st.floats(0.0, 2.0)),
+        "runway_spread": draw(st.floats(0.0, 1.0)),
+        "maturity_age": draw(st.integers(1, 20)),
         "initial_user_share": draw(st.floats(0.01, 1.0)),
         "user_growth": draw(st.floats(0.0, 1.0)),
         "strategy_focus": draw(st.floats(0.0, 1.0)),
@@ -48,21 +57,69 @@ def valid_params(draw):
         "adaptation_interval": draw(st.integers(1, 5)),
         "operating_cost": draw(st.floats(0.0, 0.05)),
         "initial_runway": draw(st.floats(0.0, 30.0)),
+        # two cells of the format table
+        "depth_dialogue": draw(st.floats(0.0, 3.0)),
+        "decay_advertising": draw(st.floats(0.0, 3.0)),
     }
 
 
-def check_step(model: EngagementModel, engagement: np.ndarray, engaged: np.ndarray, dead_before: np.ndarray):
-    """Every invariant of one step (the engine's raw output and the model state afterwards)."""
-    users, table = model.users, model.companies_table
+def attention_split(users, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per active user (either engine): budget, attention to companies, outside option, sum of bonds."""
+    if isinstance(users, ArrayUsers):
+        held = users.slot_company[:, :n] != EMPTY
+        to_companies = users.slot_attention[:, :n].sum(axis=0, dtype=np.float64)
+        bonds = np.where(held, users.slot_bond[:, :n], 0.0).sum(axis=0, dtype=np.float64)
+    else:
+        active = users.users[:n]
+        to_companies = np.array([sum(r.attention for r in user.relationships) for user in active])
+        bonds = np.array([sum(r.bond for r in user.relationships) for user in active])
+    return (np.asarray(users.attention[:n], dtype=np.float64), to_companies,
+            np.asarray(users.outside_attention[:n], dtype=np.float64), bonds)
+
+
+def relative_tolerance(users) -> float:
+    """1e-9 for an engine that keeps attention in float64, 1e-5 for float32."""
+    if isinstance(users, ArrayUsers):
+        arrays = (users.slot_attention, users.outside_attention, users.attention, users.slot_bond)
+        return 1e-9 if all(a.dtype == np.float64 for a in arrays) else 1e-5
+    return 1e-9
+
+
+def relationship_fits(users) -> np.ndarray:
+    """The topic fit each relationship began with, [n_users, engagement_slots] (either engine)."""
+    if isinstance(users, ArrayUsers):
+        return users.slot_fit.T.astype(np.float64)
+    fits = np.zeros((len(users.users), users.slots))
+    for user in users.users:
+        for slot, relationship in enumerate(user.relationships):
+            fits[user.index, slot] = relationship.fit
+    return fits
+
+
+def check_step(model: EngagementModel, outcome: UserOutcome, market: MarketView):
+    """Every invariant of one step (the engine's raw output and the model state afterwards); ``market``
+    is the view the users saw."""
+    dead_before = ~market.alive
+    users, table, p = model.users, model.companies_table, model.p
     n = model.n_active
-    # attention spent never exceeds the budget, for any user
-    assert np.all(users.attention_spent[:n] <= users.attention[:n] * (1 + 1e-5) + 1e-7)
-    assert np.all(users.attention_spent >= 0)
+    rtol = relative_tolerance(users)
+    # every active user's budget goes to its companies or to the outside option, nothing more, nothing less
+    budget, to_companies, outside, bonds = attention_split(users, n)
+    np.testing.assert_allclose(to_companies + outside, budget, rtol=rtol, atol=0)
+    assert np.all(outside >= -rtol * budget)
+    assert np.all(to_companies >= 0)
+    feed = p.outside_option + bonds
+    share_outside = np.divide(p.outside_option, feed, out=np.ones(n), where=feed > 0)
+    np.testing.assert_allclose(outside, budget * share_outside, rtol=rtol, atol=rtol * (budget.max(initial=0) + 1e-300))
+    # the outcome's totals are the users' state
+    assert outcome.attention_budget == pytest.approx(budget.sum(), rel=rtol, abs=1e-300)
+    assert outcome.attention_to_companies == pytest.approx(to_companies.sum(), rel=rtol, abs=1e-12)
+    assert outcome.attention.sum() == pytest.approx(outcome.attention_to_companies, rel=rtol, abs=1e-12)
     # companies that had exited before the step receive nothing from the users
-    assert np.all(engagement[dead_before] == 0)
-    assert np.all(engaged[dead_before] == 0)
-    assert engagement[-1] == 0
-    assert engaged[-1] == 0
+    for column in (outcome.engagement, outcome.engaged, outcome.attention):
+        assert np.all(column[dead_before] == 0)
+        assert column[-1] == 0
+        assert np.all(column >= 0)
     # shares are non-negative and sum to 1 over live companies
     live = table.in_use
     share = model.share_history[-1]
@@ -70,34 +127,56 @@ def check_step(model: EngagementModel, engagement: np.ndarray, engaged: np.ndarr
     assert np.all(share[~table.alive[live]] == 0)
     if table.engagement[live][table.alive[live]].sum() > 0:
         assert share[table.alive[live]].sum() == pytest.approx(1.0, abs=1e-9)
-    # no user holds the same company twice, and relationships are in [0, 1]
+    # relationships: at most engagement_slots per user, no company twice, bonds in [0, 1], nothing held by
+    # users not yet on the platform; a bond below min_bond (which the bond update drops) only on a relationship
+    # formed this step, at initial_bond * pull, pull = (fit + fit_boost (1 - fit)) * effectiveness (see
+    # test_new_relationships_start_at_or_above_min_bond)
     company, bond = users.relationships()
-    held = np.sort(company, axis=1)
-    duplicate = (held[:, 1:] == held[:, :-1]) & (held[:, 1:] != EMPTY)
+    held = company != EMPTY
+    per_user = held.sum(axis=1)
+    assert np.all(per_user <= p.engagement_slots)
+    assert not held[n:].any()
+    assert outcome.relationships == held.sum() == outcome.engaged.sum()
+    assert model.current["relationships_per_user"] == pytest.approx(held.sum() / n)
+    assert model.current["relationships_per_user"] <= p.engagement_slots
+    sorted_rows = np.sort(company, axis=1)
+    duplicate = (sorted_rows[:, 1:] == sorted_rows[:, :-1]) & (sorted_rows[:, 1:] != EMPTY)
     assert not duplicate.any()
-    assert np.all((bond >= 0) & (bond <= 1))
-    assert np.all(bond[company == EMPTY] == 0)
-    # no NaN or inf anywhere in the state or the metrics
-    for name in ("reach", "resources", "information", "engagement", "revenue_total", "cost_total"):
+    assert np.all((bond[held] >= 0) & (bond[held] <= 1))
+    weak = held & (bond < p.min_bond)
+    if weak.any():
+        fit, rows = relationship_fits(users)[weak], company[weak]
+        pull = (fit + market.fit_boost[rows] * (1 - fit)) * market.effectiveness[rows]
+        np.testing.assert_allclose(bond[weak], p.initial_bond * pull, rtol=rtol, atol=1e-300)
+    assert np.all(bond[~held] == 0)
+    assert 0 <= model.current["attention_to_companies"] <= 1 + rtol
+    # no NaN or inf anywhere in the state or the metrics; the ratio is NaN exactly when there is no winner
+    for name in ("reach", "resources", "information", "engagement", "revenue_total", "cost_total", "attention"):
         assert np.all(np.isfinite(getattr(table, name)[live])), name
-    assert np.all(np.isfinite(users.attention_spent))
-    assert all(math.isfinite(v) for v in model.current.values()), model.current
+    assert np.all(np.isfinite(outside))
+    current = dict(model.current)
+    ratio = current.pop("loser_winner_ratio")
+    assert math.isnan(ratio) == (current["winners"] == 0), (ratio, current["winners"])
+    assert all(math.isfinite(v) for v in current.values()), current
+    assert current["winners"] + current["losers"] == current["cohort"]
 
 
 def run_checked(model: EngagementModel, steps: int) -> None:
-    original = model.users.step
+    """Step the model, checking every invariant after each step."""
+    users = model.users
     captured = {}
+    step = users.step
 
     def spy(market, n_active):
-        captured["dead_before"] = ~market.alive.copy()
-        captured["out"] = original(market, n_active)
+        captured["market"] = dataclasses.replace(market, **{f.name: getattr(market, f.name).copy()
+                                                             for f in dataclasses.fields(market)})
+        captured["out"] = step(market, n_active)
         return captured["out"]
 
-    model.users.step = spy
+    users.step = spy
     for _ in range(steps):
         model.step()
-        engagement, engaged = captured["out"]
-        check_step(model, engagement, engaged, captured["dead_before"])
+        check_step(model, captured["out"], captured["market"])
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -109,6 +188,53 @@ def test_invariants_hold_after_every_step(overrides, seed):
 @pytest.mark.parametrize("seed", range(5))
 def test_invariants_in_the_default_market(seed):
     run_checked(EngagementModel(rng=seed, n_users=1000), steps=60)
+
+
+@pytest.mark.parametrize("overrides", [{}, {"outside_option": 0.3, "attention_need": 0.2, "engagement_slots": 5}])
+def test_invariants_with_the_reference_engine(overrides, monkeypatch):
+    """The same invariants for the per-agent engine; each user's bonds are checked right after its update."""
+    original = User.update_bonds
+
+    def checked_update(self, companies):
+        original(self, companies)
+        for relationship in self.relationships:
+            assert self.model.p.min_bond <= relationship.bond <= 1.0
+
+    monkeypatch.setattr(User, "update_bonds", checked_update)
+    run_checked(EngagementModel(rng=3, engine="agents", n_users=300, n_companies=15, **overrides), steps=30)
+
+
+@pytest.mark.parametrize("overrides", [{}, {"attention_need": 0.3, "reach_decay": 0.5, "min_bond": 0.1}])
+def test_the_bond_update_keeps_only_bonds_of_at_least_min_bond(overrides):
+    """The vectorised engine's bond update on its own (the submodel ``update_bonds``): afterwards every
+    held relationship has min_bond <= bond <= 1 and is with a live company."""
+    model = EngagementModel(rng=8, n_users=1000, n_companies=20, **overrides)
+    users = model.users
+    dropped = 0
+    for _ in range(15):
+        model.step()
+        market = model.market_view()
+        before = np.count_nonzero(users.slot_company != EMPTY)
+        users.update_bonds(market, model.n_active)
+        company, bond = users.relationships()
+        held = company != EMPTY
+        assert np.all((bond[held] >= model.p.min_bond) & (bond[held] <= 1))
+        assert np.all(market.alive[company[held]])
+        assert np.all(bond[~held] == 0)
+        dropped += before - held.sum()
+    assert dropped > 0  # the rule had something to drop
+
+
+@pytest.mark.xfail(strict=True, reason="model bug reported to the lead: a new relationship starts at "
+                   "initial_bond * pull even when that is below min_bond, and lives one step")
+def test_new_relationships_start_at_or_above_min_bond():
+    """Every held relationship has a bond of at least min_bond after every step (not only after the bond
+    update): a relationship too weak to be kept should not be formed."""
+    model = EngagementModel(rng=0, n_users=2000)
+    for _ in range(40):
+        model.step()
+        company, bond = model.users.relationships()
+        assert np.all(bond[company != EMPTY] >= model.p.min_bond)
 
 
 # ------------------------------------------------------------------ determinism
@@ -198,7 +324,7 @@ def test_participation_off_means_no_word_of_mouth():
         for _ in range(20):
             model.step()
         shown = model.users.expose(model.market_view(), model.n_active)
-        return int(np.count_nonzero(shown[:, -1] != EMPTY))
+        return int(np.count_nonzero(shown[-1] != EMPTY))  # the last row: recommended by a tie
 
     assert recommended(0.0) == 0
     assert recommended(1.0) > 0
@@ -271,8 +397,11 @@ def test_params_object_and_keywords_are_equivalent():
 def test_run_result_tables():
     result = simulate(steps=30, seed=1, **SMALL)
     assert len(result.timeseries) == 31
-    assert {"step", "gini", "hhi", "top1_share", "survivors", "winners", "losers"} <= set(result.timeseries)
-    assert {"gini", "hhi", "top1_share", "survivors", "winners", "losers"} <= set(result.summary)
+    measures = {"gini", "gini_survivors", "hhi", "top1_share", "top10_share_survivors", "survivors", "cohort", "winners",
+                "losers", "loser_winner_ratio", "relationships_per_user", "attention_to_companies"}
+    assert measures | {"step"} <= set(result.timeseries)
+    assert measures <= set(result.summary)
+    assert "attention_used" not in result.summary
     expected = {"id", "format", "alive", "share", "profit", "penetration", "engagement_per_engaged_user",
                 "entry_step", "exit_step"}
     assert expected <= set(result.companies)
