@@ -180,6 +180,98 @@ def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> tuple[
     return mean, mean - half, mean + half
 
 
+def ratio_of_means(numerator: Sequence[float] | np.ndarray, denominator: Sequence[float] | np.ndarray,
+                   level: float = 0.95) -> tuple[float, float, float]:
+    """Ratio of two means over replicates, e.g. losers per winner = mean losers / mean winners.
+
+    A run without winners has no ratio of its own (NaN), but its losers still count here, so the
+    ratio of means is the honest summary of a ratio over runs. Interval: delta method,
+    var(R) = (var(x) + R² var(y) − 2R cov(x, y)) / (n ȳ²), with a Student-t quantile; the lower end
+    is clipped at 0. NaN (ratio and interval) when the mean of the denominator is 0.
+    """
+    from scipy import stats
+
+    x = np.asarray(numerator, dtype=float)
+    y = np.asarray(denominator, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    if x.size == 0 or y.mean() <= 0:
+        return math.nan, math.nan, math.nan
+    ratio = float(x.mean() / y.mean())
+    if x.size < 2:
+        return ratio, ratio, ratio
+    covariance = np.cov(x, y, ddof=1)
+    variance = (covariance[0, 0] + ratio**2 * covariance[1, 1] - 2 * ratio * covariance[0, 1]) / (x.size * y.mean()**2)
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * math.sqrt(max(variance, 0.0)))
+    return ratio, max(ratio - half, 0.0), ratio + half
+
+
+def losers_per_winner(frame: pd.DataFrame, by: str | list[str] | None = None,
+                      level: float = 0.95) -> pd.DataFrame | tuple[float, float, float]:
+    """Cohort losers per winner as a ratio of means (``ratio_of_means`` of ``losers`` over ``winners``).
+
+    Without ``by``: (ratio, low, high) of the whole frame. With ``by``: per group ``loser_winner_ratio``,
+    ``_low``, ``_high`` and ``no_winner_runs`` (runs of the group without a winner, whose own ratio is
+    undefined).
+    """
+    if by is None:
+        return ratio_of_means(frame["losers"], frame["winners"], level)
+    by = [by] if isinstance(by, str) else list(by)
+    records = []
+    for key, group in frame.groupby(by, sort=True, observed=True):
+        key = key if isinstance(key, tuple) else (key,)
+        ratio, low, high = ratio_of_means(group["losers"], group["winners"], level)
+        records.append({**dict(zip(by, key, strict=True)), "loser_winner_ratio": ratio, "loser_winner_ratio_low": low,
+                        "loser_winner_ratio_high": high, "no_winner_runs": int((group["winners"] <= 0).sum()),
+                        "n": len(group)})
+    return pd.DataFrame(records)
+
+
+#: Outcome measures of how engagement is shared: undefined in a market without companies (``empty_market``).
+CONCENTRATION = ("gini", "gini_survivors", "hhi", "effective_competitors", "top1_share", "top10_share",
+                 "top10_share_survivors", "rank_size_slope")
+
+
+def empty_market(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary with the concentration measures undefined (NaN) when no company is left.
+
+    ``model.metrics`` gives an empty market Gini 0, top shares 0 and so on, so that every step has a
+    finite value; averaged over runs, those zeros would read as an equal market. Here they are NaN, so
+    that means and intervals are taken over the runs that still have a market (and ``survivors``
+    says how many do not).
+    """
+    if summary.get("survivors", 1) == 0:
+        summary = {**summary, **dict.fromkeys(CONCENTRATION, math.nan)}
+    return summary
+
+
+def show(value: float | None, spec: str = ".2f", missing: str = "—") -> str:
+    """A number for headline text and figures, or "—" when it is undefined (None or not finite)."""
+    if value is None or not math.isfinite(float(value)):
+        return missing
+    return format(float(value), spec)
+
+
+def cohort_winners(model: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per company ever in the market (rows in use, the order of ``companies_frame``): in the cohort now,
+    and a cohort winner now — the per-company form of the ``winners``/``losers`` metrics.
+
+    The cohort is the companies in the market ``maturity_age`` steps ago; a winner is a cohort company
+    alive now whose profit over the last ``maturity_age`` steps is positive (``model.metrics``).
+    """
+    from model import metrics
+
+    table, p = model.companies_table, model.p
+    used = slice(0, table.size)
+    in_cohort = metrics.cohort(table.entry_step[used], table.exit_step[used], model.steps, p.maturity_age)
+    profit = table.revenue_total[used] - table.cost_total[used]
+    before = model.profit_history[0]
+    recent = profit.copy()
+    recent[: before.size] -= before
+    winner = in_cohort & table.alive[used] & (recent > 0)
+    return in_cohort, winner
+
+
 def summarise(frame: pd.DataFrame, by: str | list[str], columns: Sequence[str], level: float = 0.95) -> pd.DataFrame:
     """Per group: ``n`` and, for each column, ``<column>`` (mean), ``<column>_low``, ``<column>_high``."""
     by = [by] if isinstance(by, str) else list(by)

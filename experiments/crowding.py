@@ -1,4 +1,4 @@
-"""crowding (C1, C3): more companies per unit of attention → fewer survivors, more losers per winner.
+"""crowding (C1, C3): survivors, losers per winner, concentration and attention against crowding.
 
 "Weitaus mehr Unternehmen kämpfen um Aufmerksamkeit und Engagement als Zeit und Bereitschaft ...
 vorhanden sind." The crowding of a market is measured by one number,
@@ -11,11 +11,14 @@ number of users cancels out). At the defaults, 50 companies × 0.004 / (1 × 1) 
 together cost a fifth of the value of all attention. Crowding rises with more companies or with
 less attention per user, so the experiment walks along the axis in two ways — more companies at
 the default attention budget, and the default 50 companies with less attention per user — and
-shows that both give the same curves (crowding is the right axis, not the raw number of firms).
+compares them (if crowding is the right axis, both routes give the same curves).
 
 The field is fixed (no newcomers, ``entry_rate`` = 0) so that crowding is set by design; the rest
-is the default market. For each crowding level: the share of companies that survive, losers per
-winner and the Gini coefficient, and the crowding at which losers come to outnumber winners.
+is the default market. For each crowding level: the share of companies that survive, cohort losers
+per winner (ratio of the mean counts over runs; docs/ODD.md 4.11), the Gini coefficient over every
+company that entered and among the survivors, where the users' attention goes (share of budgets
+spent on companies, relationships per user), and the crowding, if any, at which losers come to
+outnumber winners.
 """
 
 from __future__ import annotations
@@ -34,18 +37,21 @@ from .common import (
     Job,
     crossing,
     derived_seed,
+    empty_market,
     execute,
     finite,
+    losers_per_winner,
     module_main,
     read_manifest,
     read_tables,
     replicate_jobs,
+    show,
     summarise,
 )
 
 NAME = "crowding"
 CLAIMS = ("C1", "C3")
-TITLE = "C1, C3: the more crowded the market, the fewer survivors and the more losers per winner"
+TITLE = "C1, C3: survivors, losers per winner, concentration and attention against crowding"
 TABLES = {"runs": "one row per run: route, crowding, n_companies, attention_budget, replicate, seed and the final "
                   "outcome measures, with survivor_share and winner_share of the companies that entered"}
 DEFAULT_COST, DEFAULT_VALUE, DEFAULT_COMPANIES = 0.004, 1.0, 50
@@ -95,11 +101,12 @@ def design(quick: bool, seed: int = DEFAULT_SEED) -> Design:
 def run_job(job: Job, seed: int) -> dict[str, Any]:
     from model import simulate
 
-    summary = dict(simulate(steps=job.steps, seed=seed, **job.params).summary)
+    summary = empty_market(dict(simulate(steps=job.steps, seed=seed, **job.params).summary))
     summary.pop("seed", None)
     entered = summary["survivors"] + summary["exits"]
     summary["survivor_share"] = summary["survivors"] / entered
     summary["winner_share"] = summary["winners"] / entered
+    # cohort losers minus winners per company that entered: its mean crosses 0 where mean losers = mean winners
     summary["loser_surplus"] = (summary["losers"] - summary["winners"]) / entered
     return {"runs": summary}
 
@@ -135,17 +142,57 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
         point = outnumber_point(subset)
         low, high = outnumber_interval(subset, manifest["root_seed"])
         result[f"outnumber_crowding_{route}"] = [finite(point), finite(low), finite(high)]
-        companies = point * DEFAULT_VALUE / DEFAULT_COST if route == "companies" else math.nan
-        extra = f" (about {companies:.0f} companies at the default attention)" if math.isfinite(companies) else ""
-        result["text"].append(f"route '{route}': losers outnumber winners from crowding {point:.3f} "
-                              f"(bootstrap 95% CI {low:.3f}-{high:.3f}){extra}")
-    table = summarise(runs[runs["route"] == "companies"], "crowding", ["survivor_share", "loser_winner_ratio", "gini"])
-    lowest, highest = table.iloc[0], table.iloc[-1]
-    result["text"].append(
-        f"from crowding {lowest['crowding']:.3g} to {highest['crowding']:.3g}: survivors "
-        f"{100 * lowest['survivor_share']:.0f}% -> {100 * highest['survivor_share']:.0f}%, losers per winner "
-        f"{lowest['loser_winner_ratio']:.2f} -> {highest['loser_winner_ratio']:.1f}, Gini {lowest['gini']:.2f} -> "
-        f"{highest['gini']:.2f}")
+        surplus = subset.groupby("crowding", sort=True)["loser_surplus"].mean()
+        if math.isfinite(point):
+            companies = point * DEFAULT_VALUE / DEFAULT_COST if route == "companies" else math.nan
+            extra = f" (about {companies:.0f} companies at the default attention)" if math.isfinite(companies) else ""
+            interval = (f"bootstrap 95% CI {low:.3f}-{high:.3f}" if math.isfinite(low)
+                        else "no bootstrap interval: the crossing is missing in over 10% of resamples")
+            result["text"].append(f"route '{route}': mean cohort losers exceed mean winners from crowding {point:.3f} "
+                                  f"({interval}){extra}")
+        elif (surplus > 0).all():
+            result["text"].append(f"route '{route}': mean cohort losers exceed mean winners at every crowding level "
+                                  f"tested ({surplus.index.min():.3g}-{surplus.index.max():.3g})")
+        elif (surplus <= 0).all():
+            result["text"].append(f"route '{route}': mean cohort losers never exceed mean winners "
+                                  f"({surplus.index.min():.3g}-{surplus.index.max():.3g})")
+        else:
+            result["text"].append(f"route '{route}': mean cohort losers exceed mean winners at crowding "
+                                  + ", ".join(f"{c:.3g}" for c in surplus.index[surplus > 0])
+                                  + " but not at " + ", ".join(f"{c:.3g}" for c in surplus.index[surplus <= 0]))
+    for route in ROUTES:
+        subset = runs[runs["route"] == route]
+        table = summarise(subset, "crowding", ["survivor_share", "gini", "gini_survivors", "top10_share",
+                                               "top10_share_survivors", "attention_to_companies",
+                                               "relationships_per_user"])
+        ratios = losers_per_winner(subset, "crowding")
+        lowest, highest = table.iloc[0], table.iloc[-1]
+        ratio_low, ratio_high = ratios.iloc[0], ratios.iloc[-1]
+        result[f"ends_{route}"] = {
+            "crowding": [finite(lowest["crowding"]), finite(highest["crowding"])],
+            **{column: [finite(lowest[column]), finite(highest[column])]
+               for column in ("survivor_share", "gini", "gini_survivors", "top10_share", "top10_share_survivors",
+                              "attention_to_companies", "relationships_per_user")},
+            "loser_winner_ratio": [finite(ratio_low["loser_winner_ratio"]), finite(ratio_high["loser_winner_ratio"])],
+            "no_winner_runs": [int(ratio_low["no_winner_runs"]), int(ratio_high["no_winner_runs"])],
+        }
+        result["text"].append(
+            f"route '{route}', crowding {lowest['crowding']:.3g} -> {highest['crowding']:.3g}: survivors "
+            f"{100 * lowest['survivor_share']:.0f}% -> {100 * highest['survivor_share']:.0f}%, cohort losers per winner "
+            f"{show(ratio_low['loser_winner_ratio'])} -> {show(ratio_high['loser_winner_ratio'])} (runs without a "
+            f"winner {ratio_low['no_winner_runs']:.0f} -> {ratio_high['no_winner_runs']:.0f} of {ratio_high['n']:.0f}), "
+            f"Gini all entrants {show(lowest['gini'])} -> {show(highest['gini'])}, survivors "
+            f"{show(lowest['gini_survivors'])} -> {show(highest['gini_survivors'])}, top-10% share all "
+            f"{show(lowest['top10_share'])} -> {show(highest['top10_share'])}, survivors "
+            f"{show(lowest['top10_share_survivors'])} -> {show(highest['top10_share_survivors'])}; attention to companies {lowest['attention_to_companies']:.3f} -> "
+            f"{highest['attention_to_companies']:.3f}, relationships per user {lowest['relationships_per_user']:.2f} "
+            f"-> {highest['relationships_per_user']:.2f}")
+    empty = runs[runs["survivors"] == 0].groupby(["route", "crowding"]).size()
+    if len(empty):
+        counts = runs.groupby(["route", "crowding"]).size()
+        result["text"].append("no company left after 100 steps (concentration undefined, —): " + ", ".join(
+            f"{k} of {counts.loc[(route, level)]} runs at crowding {level:.3g} ({route})"
+            for (route, level), k in empty.items()))
     return result
 
 
@@ -161,48 +208,64 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
     runs = tables["runs"]
     point, low, high = (math.nan if v is None else v
                         for v in read_manifest(out)["headline"]["outnumber_crowding_companies"])
-    outcomes = ["survivor_share", "winner_share", "loser_winner_ratio", "gini"]
-    looks = {"companies": (PALETTE[0], "-", "o"), "attention": (PALETTE[3], "--", "s")}
+    outcomes = ["survivor_share", "winner_share", "gini", "gini_survivors", "top10_share", "top10_share_survivors",
+                "attention_to_companies", "relationships_per_user"]
+    looks = {"companies": (PALETTE[0], "o"), "attention": (PALETTE[3], "s")}
     with style():
-        fig, axes = plt.subplots(1, 3, figsize=(14, 4.9))
-        survive_ax, ratio_ax, gini_ax = axes
+        fig, axes = plt.subplots(2, 3, figsize=(16, 9.8))
+        (survive_ax, ratio_ax, gini_ax), (top_ax, attention_ax, relation_ax) = axes
         for route, label in ROUTES.items():
-            table = summarise(runs[runs["route"] == route], "crowding", outcomes)
-            colour, linestyle, marker = looks[route]
-            x = table["crowding"]
-            line_with_band(survive_ax, x, table["survivor_share"], table["survivor_share_low"],
-                           table["survivor_share_high"], colour=colour, linestyle=linestyle, marker=marker,
-                           label=f"survivors — {label}")
-            line_with_band(ratio_ax, x, table["loser_winner_ratio"], table["loser_winner_ratio_low"].clip(lower=1e-2),
-                           table["loser_winner_ratio_high"], colour=colour, linestyle=linestyle, marker=marker,
-                           label=label)
-            line_with_band(gini_ax, x, table["gini"], table["gini_low"], table["gini_high"], colour=colour,
-                           linestyle=linestyle, marker=marker, label=label)
-            if route == "companies":
-                line_with_band(survive_ax, x, table["winner_share"], table["winner_share_low"],
-                               table["winner_share_high"], colour=PALETTE[2], linestyle=":", marker="^",
-                               label=f"winners — {label}")
+            subset = runs[runs["route"] == route]
+            table = summarise(subset, "crowding", outcomes)
+            ratios = losers_per_winner(subset, "crowding")
+            colour, marker = looks[route]
+
+            def draw(ax: Any, column: str, linestyle: str = "-", name: str = label, frame: Any = table,
+                     colour: str = colour, marker: str = marker) -> None:
+                line_with_band(ax, frame["crowding"], frame[column], frame[f"{column}_low"], frame[f"{column}_high"],
+                               colour=colour, linestyle=linestyle, marker=marker if linestyle == "-" else None,
+                               label=name)
+
+            draw(survive_ax, "survivor_share", name=f"survivors — {label}")
+            draw(survive_ax, "winner_share", "--", name=f"cohort winners — {label}")
+            defined = ratios[ratios["loser_winner_ratio"] > 0]
+            floor = 0.5 * float(defined["loser_winner_ratio"].min()) if len(defined) else 0.01
+            line_with_band(ratio_ax, defined["crowding"], defined["loser_winner_ratio"],
+                           defined["loser_winner_ratio_low"].clip(lower=floor), defined["loser_winner_ratio_high"],
+                           colour=colour, marker=marker, label=label)
+            draw(gini_ax, "gini", name=f"all that entered — {label}")
+            draw(gini_ax, "gini_survivors", "--", name=f"survivors — {label}")
+            draw(top_ax, "top10_share", name=f"all that entered — {label}")
+            draw(top_ax, "top10_share_survivors", "--", name=f"survivors — {label}")
+            draw(attention_ax, "attention_to_companies")
+            draw(relation_ax, "relationships_per_user")
         survive_ax.set(ylim=(0, 1.02), ylabel="share of the companies that entered",
-                       title="Survivors and winners (after 100 steps)")
-        survive_ax.legend(loc="lower left", fontsize=8)
-        ratio_ax.set(yscale="log", ylabel="losers per winner (log scale)", title="Losers per winner")
-        ratio_ax.axhline(1.0, color="black", linewidth=1, linestyle=":")
-        plain_log_ticks(ratio_ax.yaxis, [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50])
+                       title="Survivors and cohort winners after 100 steps")
+        survive_ax.legend(loc="upper right", fontsize=7.5)
+        ratio_ax.set(yscale="log", ylabel="cohort losers per winner (ratio of means, log scale)",
+                     title="Cohort losers per winner")
+        ratio_ax.axhline(1.0, color="black", linewidth=1, linestyle=":", label="1 = as many losers as winners")
+        plain_log_ticks(ratio_ax.yaxis, [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500])
         if math.isfinite(point):
             ratio_ax.axvline(point, color="black", linewidth=1)
             if math.isfinite(low):
                 ratio_ax.axvspan(low, high, color="black", alpha=0.08, linewidth=0)
-            ratio_ax.annotate(f"losers outnumber winners\nfrom crowding {point:.2f}\n(≈ {point / DEFAULT_COST:.0f} "
+            ratio_ax.annotate(f"mean losers exceed mean\nwinners from crowding {point:.2f}\n(≈ {point / DEFAULT_COST:.0f} "
                               "companies at\nthe default attention)", xy=(point, 1.0), xytext=(0.04, 0.97),
                               textcoords="axes fraction", va="top", fontsize=8.5,
                               arrowprops={"arrowstyle": "->", "linewidth": 0.8})
-        ratio_ax.text(0.98, 0.03, "1 = as many losers as winners", transform=ratio_ax.transAxes, ha="right",
-                      fontsize=8)
-        ratio_ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.08), fontsize=8)
-        gini_ax.set(ylim=(0, 1), ylabel="Gini coefficient of engagement shares",
-                    title="Inequality among all companies that entered")
-        gini_ax.legend(loc="lower right", fontsize=8)
-        for ax, letter in zip(axes, "abc", strict=True):
+        ratio_ax.legend(loc="lower right", fontsize=8)
+        gini_ax.set(ylim=(0, 1.02), ylabel="Gini coefficient of engagement shares",
+                    title="Gini: all that entered (solid, exited = 0), survivors (dashed)")
+        top_ax.set(ylim=(0, 1.02), ylabel="engagement share of the top 10% of companies",
+                   title="Top-10% share: all that entered (solid), survivors (dashed)")
+        attention_ax.set(ylim=(0, None), ylabel="share of attention budgets spent on companies",
+                         title="Attention that goes to companies (the rest: outside option)")
+        attention_ax.legend(loc="upper right", fontsize=8)
+        relation_ax.set(ylim=(0, None), ylabel="relationships with companies per active user",
+                        title="Relationships per user")
+        relation_ax.legend(loc="upper right", fontsize=8)
+        for ax, letter in zip(axes.flat, "abcdef", strict=True):
             ax.set_xscale("log")
             plain_log_ticks(ax.xaxis, [0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6])
             ax.set_xlabel("crowding (log scale)")
@@ -214,8 +277,9 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                     transform=ax.get_xaxis_transform(), va="top", ha="right")
             panel_label(ax, letter)
         replicates = int(runs.groupby(["route", "crowding"]).size().min())
-        fig.suptitle(f"{TITLE}\ncrowding = companies' running costs / value of all users' attention per step; "
-                     f"{replicates} runs per point, bands: 95% CI of the mean", fontsize=11.5)
+        fig.suptitle(f"{TITLE}\ncrowding = companies' running costs / value of all users' attention per step; no "
+                     f"newcomers; {replicates} runs per point, 100 steps; solid: all that entered, dashed: survivors "
+                     "or winners; bands: 95% CI", fontsize=11.5)
         fig.tight_layout()
         return save(fig, figure_dir / NAME)
 

@@ -1,9 +1,10 @@
-"""digital_genes (C2): "Social Media hat digitale Gene" — what is already big gets bigger.
+"""digital_genes (C2): "Social Media hat digitale Gene" — concentration against the strength of feedback.
 
-A phase diagram over the strength of social feedback (``social_influence``, the exponent γ with
-which a company's current engagement raises its visibility and its pull through users' ties:
-0 none, 1 proportional, > 1 super-linear) and crowding (companies per unit of attention, as in
-the ``crowding`` experiment). To isolate the feedback, every company uses the same format
+A phase diagram over the strength of social feedback (``social_influence``, the exponent γ of the
+one popularity weight g_c = ((N_c + k) / (N_max + k))^γ, N_c the attention company c received last
+step in users' worth (docs/ODD.md): it scales what the feed shows, the challenger's chance in the
+switching contest and the split of a user's attention; 0 none, 1 proportional, > 1 super-linear)
+and crowding (companies per unit of attention, as in the ``crowding`` experiment). To isolate the feedback, every company uses the same format
 (dialogue), profiling and participation are off and no newcomers enter; companies still differ
 in topic and starting resources, and still exit when they run out.
 
@@ -26,6 +27,7 @@ from .common import (
     Design,
     Job,
     crossing,
+    empty_market,
     execute,
     finite,
     module_main,
@@ -37,7 +39,7 @@ from .common import (
 
 NAME = "digital_genes"
 CLAIMS = ("C2",)
-TITLE = "C2: digital genes — stronger social feedback turns a shared market into winner-take-most"
+TITLE = "C2: top-1 share and effective number of competitors against social influence γ and crowding"
 TABLES = {"runs": "one row per run: social_influence, n_companies, crowding, replicate, seed and the final outcome "
                   "measures (top1_share, effective_competitors, gini, survivors, ...)"}
 WINNER_TAKE_MOST = 0.5  # the largest company holds more than half of all engagement
@@ -66,7 +68,7 @@ def design(quick: bool, seed: int = DEFAULT_SEED) -> Design:
 def run_job(job: Job, seed: int) -> dict[str, Any]:
     from model import simulate
 
-    summary = dict(simulate(steps=job.steps, seed=seed, **job.params).summary)
+    summary = empty_market(dict(simulate(steps=job.steps, seed=seed, **job.params).summary))
     summary.pop("seed", None)
     summary["survivor_share"] = summary["survivors"] / (summary["survivors"] + summary["exits"])
     return {"runs": summary}

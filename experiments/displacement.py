@@ -1,4 +1,4 @@
-"""displacement (C1, C3, C9): build-up, usage and displacement — the shakeout over time.
+"""displacement (C1, C3, C9): build-up, usage and displacement phases — entries, exits and concentration over time.
 
 The article's phases: the build-up (*Aufbauphase*: platforms and reach are built, the user base
 grows), the usage phase (*Nutzungsphase*: strategy, infrastructure, information, participation)
@@ -16,8 +16,9 @@ cut short by the first exits), run for 200 steps. Phases are read off the data:
 - the usage phase lies in between (it is empty if the peak comes before the end of growth).
 
 Figure: engagement shares of one world (stacked: the companies that were ever in the top 8, and
-all the rest), entries, exits and survivors, and concentration (Gini, top-1 share), with 95%
-intervals over replicates and the three phases shaded.
+all the rest), entries, exits and survivors, and concentration (Gini and top-10% share over every
+company that entered and among the survivors, top-1 share), with 95% intervals over replicates and
+the three phases shaded.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .common import DEFAULT_SEED, Design, Job, execute, finite, mean_ci, module_main, read_tables, summarise
+from .common import DEFAULT_SEED, Design, Job, execute, finite, mean_ci, module_main, read_tables, show, summarise
 
 NAME = "displacement"
 CLAIMS = ("C1", "C3", "C9")
-TITLE = "C9, C3: build-up, usage, displacement — the shakeout (Verdrängungswettbewerb)"
+TITLE = "C9, C3: companies, entries, exits and concentration in a growing market over 200 steps"
 TABLES = {
     "runs": "one row per run: replicate, seed and final outcome measures; peak_survivors and peak_step",
     "timeseries": "one row per run and step: every metric of model.METRICS (active users, survivors, entries, "
@@ -90,21 +91,37 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
     runs, series = tables["runs"], tables["timeseries"]
     n_users = int(manifest["design"]["params"].get("n_users", 5000))
     build_end, displacement_start, last = phase_bounds(series, n_users)
-    means = series.groupby("step")[["survivors", "entries", "exits", "gini", "top1_share"]].mean()
+    columns = ["survivors", "entries", "exits", "gini", "gini_survivors", "top10_share", "top10_share_survivors",
+               "top1_share", "attention_to_companies", "relationships_per_user"]
+    means = series.groupby("step")[columns].mean()
     peak = means["survivors"].rolling(SMOOTHING, center=True, min_periods=1).mean().loc[displacement_start]
     exits_after = means.loc[last, "exits"] - means.loc[displacement_start, "exits"]
     entries_after = means.loc[last, "entries"] - means.loc[displacement_start, "entries"]
     survivors_end = mean_ci(runs["survivors"])
+    usage = (f"usage (Nutzungsphase) to step {displacement_start}" if displacement_start > build_end
+             else "no usage phase (live companies peak before the user base has grown)")
+    at_build, at_end = means.loc[build_end], means.loc[last]
     return {
         "build_up_end": build_end, "displacement_start": displacement_start,
         "peak_survivors": finite(peak), "survivors_end": [finite(v) for v in survivors_end],
+        "concentration": {column: [finite(at_build[column]), finite(at_end[column])]
+                          for column in ("gini", "gini_survivors", "top10_share", "top10_share_survivors",
+                                         "top1_share")},
         "text": [
-            (f"build-up (Aufbauphase) to step {build_end}, usage (Nutzungsphase) to step {displacement_start}, "
-             f"then displacement (Verdrängungswettbewerb) to step {last}"),
-            (f"live companies peak at {peak:.1f} and fall to {survivors_end[0]:.1f} (95% CI {survivors_end[1]:.1f}-"
-             f"{survivors_end[2]:.1f}) while {entries_after:.0f} newcomers enter and {exits_after:.0f} companies exit"),
-            (f"Gini {means.loc[build_end, 'gini']:.2f} at the end of build-up -> {means.loc[last, 'gini']:.2f}; "
-             f"top-1 share {means.loc[build_end, 'top1_share']:.3f} -> {means.loc[last, 'top1_share']:.3f}"),
+            (f"build-up (Aufbauphase) to step {build_end}, {usage}, then displacement (Verdrängungswettbewerb) "
+             f"to step {last}"),
+            (f"live companies peak at {peak:.1f} (smoothed mean) and are {survivors_end[0]:.1f} at step {last} "
+             f"(95% CI {show(survivors_end[1], '.1f')}-{show(survivors_end[2], '.1f')}) while {entries_after:.0f} "
+             f"newcomers enter and {exits_after:.0f} companies exit after the peak"),
+            (f"from the end of build-up (step {build_end}) to step {last}: Gini all entrants "
+             f"{at_build['gini']:.2f} -> {at_end['gini']:.2f}, survivors {at_build['gini_survivors']:.2f} -> "
+             f"{at_end['gini_survivors']:.2f}; top-10% share all {at_build['top10_share']:.2f} -> "
+             f"{at_end['top10_share']:.2f}, survivors {at_build['top10_share_survivors']:.2f} -> "
+             f"{at_end['top10_share_survivors']:.2f}; top-1 share {at_build['top1_share']:.3f} -> "
+             f"{at_end['top1_share']:.3f}"),
+            (f"attention to companies {at_build['attention_to_companies']:.3f} -> {at_end['attention_to_companies']:.3f}"
+             f" of users' budgets; relationships per user {at_build['relationships_per_user']:.2f} -> "
+             f"{at_end['relationships_per_user']:.2f}"),
         ],
     }
 
@@ -132,7 +149,8 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
     build_end, displacement_start, last = phase_bounds(series, n_users)
     bands = [(0, build_end), (build_end, displacement_start), (displacement_start, last)]
     tones = ["#F2F2F2", "#FFFFFF", "#E4E4E4"]
-    over_time = summarise(series, "step", ["survivors", "entries", "exits", "gini", "top1_share", "active_users"])
+    over_time = summarise(series, "step", ["survivors", "entries", "exits", "gini", "gini_survivors", "top10_share",
+                                           "top10_share_survivors", "top1_share", "active_users"])
     steps = over_time["step"]
     with style():
         fig, axes = plt.subplots(3, 1, figsize=(10, 11.5), sharex=True,
@@ -184,21 +202,24 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         line_with_band(count_ax, steps, over_time["exits"], over_time["exits_low"], over_time["exits_high"],
                        colour=PALETTE[3], linestyle=":", marker="v", markevery=20, label="exits so far")
         count_ax.legend(loc="upper left", fontsize=8)
-        count_ax.set(ylabel="companies", title="(b) Newcomers keep entering, yet the number of companies falls from its peak: the shakeout")
+        count_ax.set(ylabel="companies", title="(b) Companies in the market, newcomers and exits (cumulative)")
         count_ax.set_ylim(bottom=0)
 
         # (c) concentration
-        line_with_band(conc_ax, steps, over_time["gini"], over_time["gini_low"], over_time["gini_high"],
-                       colour=PALETTE[4], linestyle="-", marker="s", markevery=20,
-                       label="Gini coefficient (all companies that entered)")
-        line_with_band(conc_ax, steps, over_time["top1_share"], over_time["top1_share_low"],
-                       over_time["top1_share_high"], colour=PALETTE[1], linestyle="--", marker="D", markevery=20,
-                       label="top-1 share")
+        for column, label, colour, linestyle, marker in (
+                ("gini", "Gini, all companies that entered (exited = 0)", PALETTE[4], "-", "s"),
+                ("gini_survivors", "Gini, survivors", PALETTE[4], "--", None),
+                ("top10_share", "top-10% share, all that entered", PALETTE[5], "-", "^"),
+                ("top10_share_survivors", "top-10% share, survivors", PALETTE[5], "--", None),
+                ("top1_share", "top-1 share", PALETTE[1], ":", "D")):
+            line_with_band(conc_ax, steps, over_time[column], over_time[f"{column}_low"], over_time[f"{column}_high"],
+                           colour=colour, linestyle=linestyle, marker=marker, markevery=20, label=label)
         conc_ax.plot(steps, over_time["active_users"] / n_users, color="black", linestyle="-.", linewidth=1.3,
                      label="users on the platform (share of the market)")
         conc_ax.set(ylim=(0, 1.05), xlabel="step (one period of attention, think of a week)",
-                    ylabel="share / coefficient", title="(c) The user base saturates; concentration keeps rising")
-        conc_ax.legend(loc="center right", fontsize=8)
+                    ylabel="share / coefficient",
+                    title="(c) Users on the platform and concentration: all companies that entered and survivors")
+        conc_ax.legend(loc="lower right", fontsize=7.5, ncol=2)
         replicates = len(runs)
         fig.suptitle(f"{TITLE}\n{replicates} runs; bands: 95% CI of the mean; 30 founders, 0.5 newcomers per step",
                      fontsize=12)

@@ -1,18 +1,26 @@
-"""few_winners (C3): the conclusion of the article — a happy minority of winners, many losers.
+"""few_winners (C3): winners, losers and concentration in the default market, at 100, 200 and 400 steps.
 
-"Es wird zwangsläufig deutlich mehr Verlierer als Gewinner geben": the default market (50
-companies in the article's format mix, newcomers entering, exit when resources run out) run
-many times from independent seeds. Four views of one outcome, each with its 95% interval over
-replicates: the Lorenz curve of engagement over every company that ever entered, the rank-size
-plot of the survivors' shares, winners and losers over time, and the share of companies against
-the share of engagement held by winners and losers.
+The article's conclusion — "Es wird zwangsläufig deutlich mehr Verlierer als Gewinner geben" —
+measured in the default market (50 companies in the article's format mix, newcomers entering,
+exit when resources run out), run many times from independent seeds for 400 steps and read at
+100, 200 and 400 steps, so that a result that only grows with the length of the run shows as such.
 
-Winners are live companies with positive cumulative profit; losers are all other companies that
-ever entered (docs/ODD.md 4.11).
+Winners and losers are counted on a cohort (docs/ODD.md 4.11): the companies that were in the
+market ``maturity_age`` steps before (they have had their chance). A winner is a cohort company
+still alive with a positive profit over those last ``maturity_age`` steps; a loser is any other
+cohort company (exited, or alive without profit). Losers per winner are summarised as the ratio of
+the mean numbers of losers and winners over runs (a run without a winner has no ratio of its own,
+but its losers count).
+
+Concentration is shown twice: over every company that ever entered (exited ones hold 0, so the
+exits alone raise it) and among the survivors only. Figure: Lorenz curves and rank-size plots
+at the three horizons, concentration, winners and losers over time, losers per winner and the
+winners' share of the cohort and of the engagement at each horizon, all with 95% intervals.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,17 +28,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .common import DEFAULT_SEED, Design, Job, execute, finite, mean_ci, module_main, read_tables, summarise
+from .common import (
+    DEFAULT_SEED,
+    Design,
+    Job,
+    cohort_winners,
+    execute,
+    finite,
+    losers_per_winner,
+    mean_ci,
+    module_main,
+    read_tables,
+    show,
+    summarise,
+)
 
 NAME = "few_winners"
 CLAIMS = ("C3",)
-TITLE = "C3: few winners, many losers — the displacement competition's outcome"
+TITLE = "C3: winners, losers and concentration in the default market after 100, 200 and 400 steps"
+HORIZONS = (100, 200, 400)
 TABLES = {
-    "runs": "one row per run: seed, replicate and the final outcome measures (RunResult.summary), "
-            "winners' share of companies and of engagement",
+    "runs": "one row per run: seed, replicate and the final outcome measures (RunResult.summary, at the last horizon)",
+    "horizons": "one row per run and horizon (100, 200, 400 steps): the outcome measures of RunResult.summary at "
+                "that step, companies_ever, winner_cohort_share (winners / cohort) and winner_engagement_share",
     "timeseries": "one row per run and step: every metric of model.METRICS",
-    "companies": "one row per run and company ever in the market, at the end: format, alive, entry/exit step, "
-                 "engagement share, profit, winner flag",
+    "companies": "one row per run, horizon and company ever in the market by then: format, alive, entry/exit step, "
+                 "engagement share, cumulative profit, in_cohort and winner (cohort winner at that horizon)",
 }
 GRID = np.linspace(0.0, 1.0, 101)
 
@@ -38,181 +61,253 @@ GRID = np.linspace(0.0, 1.0, 101)
 def settings(quick: bool) -> dict[str, Any]:
     """Design constants: defaults of the model; the quick mode uses a smaller market and fewer replicates."""
     if quick:
-        return {"replicates": 12, "steps": 100, "params": {"n_users": 1500}}
-    return {"replicates": 100, "steps": 100, "params": {}}
+        return {"replicates": 6, "steps": max(HORIZONS), "horizons": list(HORIZONS), "params": {"n_users": 1000}}
+    return {"replicates": 100, "steps": max(HORIZONS), "horizons": list(HORIZONS), "params": {}}
 
 
 def design(quick: bool, seed: int = DEFAULT_SEED) -> Design:
     s = settings(quick)
-    jobs = [Job({"replicate": r}, dict(s["params"]), s["steps"]) for r in range(s["replicates"])]
+    jobs = [Job({"replicate": r}, dict(s["params"]), s["steps"], {"horizons": s["horizons"]})
+            for r in range(s["replicates"])]
     return Design(jobs, {**s, "base": "model defaults (Params())",
+                         "winners": "cohort: companies in the market maturity_age steps before; winner = alive with "
+                                    "a positive profit over the last maturity_age steps; loser = rest of the cohort",
+                         "losers_per_winner": "ratio of the mean numbers of losers and winners over runs, 95% "
+                                              "interval by the delta method",
                          "interval": "95% Student-t interval of the mean over replicates"})
 
 
 def run_job(job: Job, seed: int) -> dict[str, Any]:
-    from model import simulate
+    from model import EngagementModel
+    from model.metrics import SUMMARY_KEYS
+    from model.simulate import collect
 
-    result = simulate(steps=job.steps, seed=seed, **job.params)
-    companies = result.companies
-    winner = companies["alive"].to_numpy() & (companies["profit"].to_numpy() > 0)
+    horizons = set(job.options.get("horizons", [job.steps]))
+    model = EngagementModel(rng=seed, **job.params)
+    rows, tables = [], []
+    for _ in range(job.steps):
+        if not model.running:
+            break
+        model.step()
+        if model.steps in horizons:
+            companies = model.companies_frame()
+            in_cohort, winner = cohort_winners(model)
+            current = model.current
+            cohort = int(in_cohort.sum())
+            rows.append({"horizon": model.steps, **{key: current[key] for key in SUMMARY_KEYS},
+                         "companies_ever": len(companies),
+                         "winner_cohort_share": winner.sum() / cohort if cohort else math.nan,
+                         "winner_engagement_share": float(companies["share"].to_numpy()[winner].sum())})
+            table = companies[["id", "format", "alive", "entry_step", "exit_step", "share", "profit"]].copy()
+            table.insert(0, "horizon", model.steps)
+            table["in_cohort"] = in_cohort
+            table["winner"] = winner
+            tables.append(table)
+    result = collect(model, seed)
     runs = dict(result.summary)
     runs.pop("seed", None)
-    runs["companies_ever"] = len(companies)
-    runs["winner_company_share"] = float(winner.mean()) if len(companies) else 0.0
-    runs["winner_engagement_share"] = float(companies["share"].to_numpy()[winner].sum())
-    table = companies[["id", "format", "alive", "entry_step", "exit_step", "share", "profit"]].copy()
-    table["winner"] = winner
-    return {"runs": runs, "timeseries": result.timeseries, "companies": table}
+    return {"runs": runs, "horizons": pd.DataFrame(rows), "timeseries": result.timeseries,
+            "companies": pd.concat(tables, ignore_index=True)}
 
 
 # ====================================================================== analysis
-def lorenz_table(companies: pd.DataFrame) -> pd.DataFrame:
-    """Per run, the Lorenz curve of final shares over every company that entered, on a common grid."""
+def lorenz_table(companies: pd.DataFrame, survivors_only: bool = False) -> pd.DataFrame:
+    """Per run and horizon, the Lorenz curve of shares (every company that entered, or the survivors) on a grid."""
     from model.metrics import lorenz_curve
 
+    frame = companies[companies["alive"]] if survivors_only else companies
     curves = []
-    for run, group in companies.groupby("run", sort=True):
+    for (run, horizon), group in frame.groupby(["run", "horizon"], sort=True):
         x, y = lorenz_curve(group["share"].to_numpy())
-        curves.append(pd.DataFrame({"run": run, "population": GRID, "engagement": np.interp(GRID, x, y)}))
+        curves.append(pd.DataFrame({"run": run, "horizon": horizon, "population": GRID,
+                                    "engagement": np.interp(GRID, x, y)}))
     return pd.concat(curves, ignore_index=True)
 
 
 def rank_table(companies: pd.DataFrame) -> pd.DataFrame:
-    """Per run, the shares of companies with positive share by rank (1 = largest)."""
+    """Per run and horizon, the shares of companies with positive share by rank (1 = largest)."""
     frames = []
-    for run, group in companies.groupby("run", sort=True):
+    for (run, horizon), group in companies.groupby(["run", "horizon"], sort=True):
         shares = np.sort(group["share"].to_numpy())[::-1]
         shares = shares[shares > 0]
-        frames.append(pd.DataFrame({"run": run, "rank": np.arange(1, shares.size + 1), "share": shares}))
+        frames.append(pd.DataFrame({"run": run, "horizon": horizon, "rank": np.arange(1, shares.size + 1),
+                                    "share": shares}))
     return pd.concat(frames, ignore_index=True)
 
 
+def horizon_summary(horizons: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    """Per horizon: losers per winner (ratio of means), runs without winners, and means with 95% intervals."""
+    out = {}
+    for horizon, group in horizons.groupby("horizon", sort=True):
+        entry: dict[str, Any] = {"runs": len(group), "no_winner_runs": int((group["winners"] <= 0).sum()),
+                                 "loser_winner_ratio": losers_per_winner(group)}
+        for column in ("winners", "losers", "cohort", "winner_cohort_share", "winner_engagement_share", "survivors",
+                       "companies_ever", "gini", "gini_survivors", "top10_share", "top10_share_survivors",
+                       "top1_share", "rank_size_slope", "attention_to_companies", "relationships_per_user"):
+            entry[column] = mean_ci(group[column])
+        out[int(horizon)] = entry
+    return out
+
+
 def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, Any]:
-    runs = tables["runs"]
-    ratio = mean_ci(runs["loser_winner_ratio"])
-    winners = mean_ci(runs["winner_company_share"])
-    hold = mean_ci(runs["winner_engagement_share"])
-    gini = mean_ci(runs["gini"])
-    top10 = mean_ci(runs["top10_share"])
-    steps = int(runs["steps"].max())
-    return {
-        "loser_winner_ratio": [finite(v) for v in ratio],
-        "winner_company_share": [finite(v) for v in winners],
-        "winner_engagement_share": [finite(v) for v in hold],
-        "gini": [finite(v) for v in gini],
-        "top10_share": [finite(v) for v in top10],
-        "text": [
-            (f"after {steps} steps: {ratio[0]:.1f} losers per winner (95% CI {ratio[1]:.1f}-{ratio[2]:.1f}); "
-             f"winners are {100 * winners[0]:.0f}% of all companies that entered and hold "
-             f"{100 * hold[0]:.0f}% of the engagement"),
-            (f"Gini {gini[0]:.2f} ({gini[1]:.2f}-{gini[2]:.2f}); the top 10% of companies hold "
-             f"{100 * top10[0]:.0f}% of the engagement"),
-        ],
-    }
+    stats = horizon_summary(tables["horizons"])
+    result: dict[str, Any] = {"horizons": {}, "text": []}
+    for horizon, s in stats.items():
+        ratio = s["loser_winner_ratio"]
+        result["horizons"][str(horizon)] = {
+            key: ([finite(v) for v in value] if isinstance(value, tuple) else value) for key, value in s.items()}
+        result["text"].append(
+            f"after {horizon} steps: {show(ratio[0], '.1f')} losers per winner in the cohort (ratio of means, 95% CI "
+            f"{show(ratio[1], '.1f')}-{show(ratio[2], '.1f')}; {s['no_winner_runs']} of {s['runs']} runs without a "
+            f"winner); cohort {s['cohort'][0]:.1f}, winners {s['winners'][0]:.1f} = "
+            f"{show(100 * s['winner_cohort_share'][0], '.0f')}% of the cohort, holding "
+            f"{show(100 * s['winner_engagement_share'][0], '.0f')}% of the engagement")
+        result["text"].append(
+            f"after {horizon} steps: Gini {s['gini'][0]:.2f} over all {s['companies_ever'][0]:.0f} companies that "
+            f"entered (exited = 0) vs {s['gini_survivors'][0]:.2f} among the {s['survivors'][0]:.1f} survivors; "
+            f"top 10% hold {100 * s['top10_share'][0]:.0f}% (all entrants) vs "
+            f"{100 * s['top10_share_survivors'][0]:.0f}% (survivors); top-1 share {s['top1_share'][0]:.2f}")
+    # the 100-step values under their old keys (the default run length of the other experiments)
+    first = stats[min(stats)]
+    result["loser_winner_ratio"] = [finite(v) for v in first["loser_winner_ratio"]]
+    for key in ("winner_cohort_share", "winner_engagement_share", "gini", "gini_survivors", "top10_share",
+                "top10_share_survivors"):
+        result[key] = [finite(v) for v in first[key]]
+    return result
 
 
 # ====================================================================== figure
 def plot(out: str | Path, figure_dir: str | Path | None = None, *,
          tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
-    from model.plotting import PALETTE, REST_COLOUR, line_with_band, panel_label, plain_log_ticks, save, style
+    from model.plotting import LINESTYLES, MARKERS, PALETTE, line_with_band, panel_label, plain_log_ticks, save, style
 
     tables = tables if tables is not None else read_tables(out)
     figure_dir = Path(figure_dir if figure_dir is not None else out)
-    runs, series, companies = tables["runs"], tables["timeseries"], tables["companies"]
+    runs, series, companies, horizons = tables["runs"], tables["timeseries"], tables["companies"], tables["horizons"]
     replicates = runs["run"].nunique()
+    stats = horizon_summary(horizons)
+    marks = sorted(stats)
+    colour_of = {h: PALETTE[i] for i, h in enumerate(marks)}
     with style():
-        fig, axes = plt.subplots(2, 2, figsize=(11, 8.6))
-        (lorenz_ax, rank_ax), (time_ax, bar_ax) = axes
+        fig, axes = plt.subplots(2, 3, figsize=(16, 9.4))
+        (lorenz_ax, rank_ax, conc_ax), (time_ax, ratio_ax, bar_ax) = axes
 
-        # (a) Lorenz curve
-        lorenz = summarise(lorenz_table(companies), "population", ["engagement"])
-        lorenz_ax.plot([0, 1], [0, 1], color="black", linestyle=":", linewidth=1.2, label="perfect equality")
-        gini = mean_ci(runs["gini"])
-        line_with_band(lorenz_ax, lorenz["population"], lorenz["engagement"], lorenz["engagement_low"],
-                       lorenz["engagement_high"], colour=PALETTE[0],
-                       label=f"model (Gini {gini[0]:.2f}, 95% CI {gini[1]:.2f}–{gini[2]:.2f})")
-        at_90 = float(np.interp(0.9, lorenz["population"], lorenz["engagement"]))
-        top10 = mean_ci(runs["top10_share"])[0]
-        lorenz_ax.annotate(f"the top 10% of companies hold\n{100 * top10:.0f}% of all engagement",
-                           xy=(0.9, at_90), xytext=(0.42, 0.22), fontsize=9,
-                           arrowprops={"arrowstyle": "->", "color": "black", "linewidth": 0.8})
+        # (a) Lorenz curves: every company that entered (solid) and the survivors (dashed)
+        lorenz_ax.plot([0, 1], [0, 1], color="black", linestyle=":", linewidth=1.0)
+        for survivors_only, linestyle in ((False, "-"), (True, "--")):
+            curves = summarise(lorenz_table(companies, survivors_only), ["horizon", "population"], ["engagement"])
+            for h in marks:
+                mine = curves[curves["horizon"] == h]
+                line_with_band(lorenz_ax, mine["population"], mine["engagement"], mine["engagement_low"],
+                               mine["engagement_high"], colour=colour_of[h], linestyle=linestyle)
+        handles = [Line2D([], [], color=colour_of[h], label=f"{h} steps: Gini {stats[h]['gini'][0]:.2f} all, "
+                          f"{stats[h]['gini_survivors'][0]:.2f} survivors") for h in marks]
+        handles += [Line2D([], [], color="black", linestyle="-", label="all companies that entered (exited = 0)"),
+                    Line2D([], [], color="black", linestyle="--", label="survivors only"),
+                    Line2D([], [], color="black", linestyle=":", label="equal shares")]
+        lorenz_ax.legend(handles=handles, loc="upper left", fontsize=7.5)
         lorenz_ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="cumulative share of companies (smallest first)",
-                      ylabel="cumulative share of engagement", title="Lorenz curve: engagement is concentrated")
-        lorenz_ax.legend(loc="upper left")
+                      ylabel="cumulative share of engagement", title="Lorenz curves of engagement shares")
 
-        # (b) rank-size
+        # (b) rank-size of the survivors' shares
         ranks = rank_table(companies)
-        present = ranks.groupby("rank")["run"].nunique()
-        common = present.index[present >= 0.9 * replicates]
-        by_rank = summarise(ranks[ranks["rank"].isin(common)], "rank", ["share"])
-        line_with_band(rank_ax, by_rank["rank"], by_rank["share"], by_rank["share_low"].clip(lower=1e-6),
-                       by_rank["share_high"], colour=PALETTE[0], marker="o", markevery=_log_marks(len(by_rank)),
-                       label="model: mean share at each rank")
-        slope = mean_ci(runs["rank_size_slope"])
-        first = float(by_rank["share"].iloc[0])
-        reference = np.array([1.0, float(by_rank["rank"].iloc[-1])])
-        rank_ax.plot(reference, first * reference ** -1.0, color="black", linestyle="--", linewidth=1.2,
-                     label="Zipf's law (slope −1), for comparison")
+        smallest = []
+        for i, h in enumerate(marks):
+            mine = ranks[ranks["horizon"] == h]
+            present = mine.groupby("rank")["run"].nunique()
+            common = present.index[present >= 0.5 * replicates]
+            by_rank = summarise(mine[mine["rank"].isin(common)], "rank", ["share"])
+            if by_rank.empty:
+                continue
+            smallest.append(float(by_rank["share"].min()))
+            line_with_band(rank_ax, by_rank["rank"], by_rank["share"], by_rank["share_low"].clip(lower=1e-6),
+                           by_rank["share_high"], colour=colour_of[h], linestyle=LINESTYLES[i], marker=MARKERS[i],
+                           label=f"{h} steps (slope {stats[h]['rank_size_slope'][0]:.1f})")
         rank_ax.set(xscale="log", yscale="log")
+        if smallest:
+            rank_ax.set_ylim(max(min(smallest) / 10, 1e-7), 2)
         plain_log_ticks(rank_ax.xaxis, [1, 2, 5, 10, 20, 50])
-        plain_log_ticks(rank_ax.yaxis, [0.0001, 0.001, 0.01, 0.1, 1])
-        rank_ax.set(xlabel="rank of company (1 = largest, log scale)",
-                    ylabel="engagement share (log scale)",
-                    title=f"Rank-size: log-log slope {slope[0]:.1f} (95% CI {slope[1]:.1f} to {slope[2]:.1f})")
-        rank_ax.legend(loc="lower left")
+        plain_log_ticks(rank_ax.yaxis, [1e-6, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1])
+        rank_ax.set(xlabel="rank of company (1 = largest, log scale)", ylabel="engagement share (log scale)",
+                    title="Rank-size (ranks held in at least half of the runs)")
+        rank_ax.legend(loc="lower left", fontsize=8, title="mean share at each rank (log-log slope)", title_fontsize=8)
 
-        # (c) winners and losers over time
-        over_time = summarise(series, "step", ["winners", "losers", "survivors"])
+        # (c) concentration over time, all entrants against survivors
+        over_time = summarise(series, "step", ["gini", "gini_survivors", "top10_share", "top10_share_survivors",
+                                               "top1_share"])
         steps = over_time["step"]
-        line_with_band(time_ax, steps, over_time["losers"], over_time["losers_low"], over_time["losers_high"],
-                       colour=PALETTE[3], linestyle="-", marker="s", markevery=10,
-                       label="losers (exited, or alive without profit)")
-        line_with_band(time_ax, steps, over_time["survivors"], over_time["survivors_low"],
-                       over_time["survivors_high"], colour=PALETTE[5], linestyle="-.",
-                       label="companies still in the market")
-        line_with_band(time_ax, steps, over_time["winners"], over_time["winners_low"], over_time["winners_high"],
-                       colour=PALETTE[2], linestyle="--", marker="o", markevery=10,
-                       label="winners (alive, cumulative profit > 0)")
-        ratio = mean_ci(runs["loser_winner_ratio"])
-        time_ax.set(xlabel="step (one period of attention, think of a week)", ylabel="companies",
-                    title=f"Winners and losers: {ratio[0]:.1f} losers per winner at the end")
+        every = max(1, len(steps) // 8)
+        looks = [("gini", "Gini, all companies that entered", PALETTE[4], "-", "s"),
+                 ("gini_survivors", "Gini, survivors", PALETTE[4], "--", None),
+                 ("top10_share", "top-10% share, all that entered", PALETTE[5], "-", "^"),
+                 ("top10_share_survivors", "top-10% share, survivors", PALETTE[5], "--", None),
+                 ("top1_share", "top-1 share", PALETTE[7], ":", None)]
+        for column, label, colour, linestyle, marker in looks:
+            line_with_band(conc_ax, steps, over_time[column], over_time[f"{column}_low"], over_time[f"{column}_high"],
+                           colour=colour, linestyle=linestyle, marker=marker, markevery=every, label=label)
+        conc_ax.set(ylim=(0, 1.02), xlabel="step", ylabel="share / coefficient",
+                    title="Concentration over time: all entrants and survivors")
+        conc_ax.legend(loc="lower right", fontsize=7.5)
+
+        # (d) the cohort, its winners and losers over time
+        counts = summarise(series, "step", ["cohort", "winners", "losers", "survivors"])
+        for column, label, colour, linestyle, marker in (
+                ("survivors", "companies in the market", PALETTE[5], "-.", None),
+                ("cohort", "cohort (in the market maturity_age steps before)", PALETTE[0], "-", None),
+                ("losers", "cohort losers (exited, or no recent profit)", PALETTE[3], "-", "s"),
+                ("winners", "cohort winners (alive, recent profit > 0)", PALETTE[2], "--", "o")):
+            line_with_band(time_ax, counts["step"], counts[column], counts[f"{column}_low"], counts[f"{column}_high"],
+                           colour=colour, linestyle=linestyle, marker=marker, markevery=every, label=label)
+        time_ax.set(xlabel="step (one period of attention, think of a week)", ylabel="companies (mean)",
+                    title="Cohort, winners and losers over time")
         time_ax.set_ylim(bottom=0)
-        time_ax.legend(loc="lower right")
+        time_ax.legend(loc="upper right", fontsize=7.5)
+        for ax in (conc_ax, time_ax):
+            for h in marks:
+                ax.axvline(h, color=colour_of[h], linewidth=0.8, linestyle=":")
 
-        # (d) the happy minority: companies against engagement
-        winners_companies = mean_ci(runs["winner_company_share"])
-        winners_engagement = mean_ci(runs["winner_engagement_share"])
-        positions = np.array([0.0, 1.0])
-        heights_w = np.array([winners_companies[0], winners_engagement[0]])
-        bar_ax.bar(positions, heights_w, width=0.55, color=PALETTE[2], hatch="", edgecolor="black",
-                   linewidth=0.6, label="winners")
-        bar_ax.bar(positions, 1 - heights_w, bottom=heights_w, width=0.55, color=REST_COLOUR, hatch="//",
-                   edgecolor="black", linewidth=0.6, label="losers")
-        bar_ax.errorbar(positions, heights_w,
-                        yerr=[[winners_companies[0] - winners_companies[1], winners_engagement[0] - winners_engagement[1]],
-                              [winners_companies[2] - winners_companies[0], winners_engagement[2] - winners_engagement[0]]],
-                        fmt="none", ecolor="black", capsize=4, linewidth=1)
-        for x, value in zip(positions, heights_w, strict=True):
-            bar_ax.text(x, value / 2, f"{100 * value:.0f}%", ha="center", va="center", fontsize=11,
-                        fontweight="bold", color="white")
-        bar_ax.set_xticks(positions, ["share of all companies\nthat ever entered", "share of engagement\nat the end"])
-        bar_ax.set(ylim=(0, 1), ylabel="share", title="The happy minority (glückliche Minderheit)")
-        bar_ax.legend(loc="upper center", ncol=2, bbox_to_anchor=(0.5, -0.12))
-        bar_ax.set_xlim(-0.6, 1.6)
+        # (e) losers per winner at each horizon
+        positions = np.arange(len(marks))
+        for i, h in enumerate(marks):
+            ratio, low, high = stats[h]["loser_winner_ratio"]
+            if math.isfinite(ratio):
+                ratio_ax.bar(i, ratio, width=0.6, color=colour_of[h], edgecolor="black", linewidth=0.6,
+                             yerr=[[ratio - low], [high - ratio]], capsize=4)
+            label = f"{show(ratio, '.1f')}\n({stats[h]['no_winner_runs']} of {stats[h]['runs']} runs\nwithout a winner)"
+            ratio_ax.text(i, (high if math.isfinite(high) else 0) + 0.1, label, ha="center", va="bottom", fontsize=8)
+        ratio_ax.axhline(1.0, color="black", linewidth=1, linestyle=":", label="1 = as many losers as winners")
+        ratio_ax.legend(loc="upper left", fontsize=8)
+        ratio_ax.set_xticks(positions, [f"{h} steps" for h in marks])
+        ratio_ax.set_ylim(0, ratio_ax.get_ylim()[1] * 1.25)
+        ratio_ax.set(ylabel="cohort losers per winner (ratio of means)", title="Losers per winner at each horizon")
 
-        for ax, letter in zip(axes.flat, "abcd", strict=True):
+        # (f) winners' share of the cohort and of the engagement
+        width = 0.36
+        for offset, column, label, hatch in ((-width / 2, "winner_cohort_share", "winners' share of the cohort", "//"),
+                                             (width / 2, "winner_engagement_share",
+                                              "winners' share of the engagement", "")):
+            for i, h in enumerate(marks):
+                mean, low, high = stats[h][column]
+                bar_ax.bar(i + offset, mean, width=width, color="white" if hatch else colour_of[h],
+                           edgecolor=colour_of[h] if hatch else "black", hatch=hatch, linewidth=1.0,
+                           yerr=[[mean - low], [high - mean]], capsize=3, label=label if i == 0 else None)
+                bar_ax.text(i + offset, high + 0.02, f"{show(100 * mean, '.0f')}%", ha="center", va="bottom",
+                            fontsize=8)
+        bar_ax.set_xticks(positions, [f"{h} steps" for h in marks])
+        bar_ax.set(ylim=(0, 1.15), ylabel="share (mean, 95% CI)",
+                   title="Winners' share of the cohort and of the engagement")
+        bar_ax.legend(loc="upper center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, -0.1))
+
+        for ax, letter in zip(axes.flat, "abcdef", strict=True):
             panel_label(ax, letter)
-        fig.suptitle(f"{TITLE}\n{replicates} independent runs of the default market; "
-                     "bands and whiskers: 95% confidence intervals of the mean", fontsize=12)
+        fig.suptitle(f"{TITLE}\n{replicates} independent runs of the default market, each read at "
+                     f"{', '.join(str(h) for h in marks)} steps; bands and whiskers: 95% confidence intervals",
+                     fontsize=12)
         fig.tight_layout()
         return save(fig, figure_dir / NAME)
-
-
-def _log_marks(count: int) -> list[int]:
-    """Marker positions spread evenly on a log axis."""
-    return sorted({round(v) - 1 for v in np.geomspace(1, max(count, 1), num=min(count, 8))})
 
 
 def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED) -> Path:

@@ -9,7 +9,9 @@ more lasting benefit. Two markets:
   measurable), otherwise the default market, 150 steps: engagement share, survival (live / ever
   entered) and mean cumulative profit per company, by format, over time;
 - ``article``: the article's own mix (35/35/20/5/5 %), 100 steps: each format's share of the
-  companies against its share of the engagement and of the winners at the end.
+  companies against its share of the engagement and of the cohort winners at the end (winners:
+  companies in the market ``maturity_age`` steps before the end, alive, with a positive profit over
+  those steps; docs/ODD.md 4.11).
 
 C7 — "wie mühsam es ist, eine unstrukturiert aufgebaute Reichweite (*Reichweite*) am Leben zu
 erhalten". ``maintenance``: one market per format (30 companies of that format, no newcomers,
@@ -29,19 +31,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .common import DEFAULT_SEED, Design, Job, execute, finite, mean_ci, module_main, read_tables, summarise
+from .common import (
+    DEFAULT_SEED,
+    Design,
+    Job,
+    cohort_winners,
+    execute,
+    finite,
+    mean_ci,
+    module_main,
+    ratio_of_means,
+    read_tables,
+    show,
+    summarise,
+)
 
 NAME = "formats"
 CLAIMS = ("C4", "C7")
-TITLE = "C4: the five formats in one market — deep formats hold users and profit"
-TITLE_MAINTENANCE = "C7: reach that is not maintained fades — fast for shallow formats, slowly for communities"
+TITLE = "C4: engagement share, survival and profit of the five formats"
+TITLE_MAINTENANCE = "C7: engagement and profit of companies that stop maintaining their reach, by format"
 TABLES = {
     "runs": "one row per run: part (mixed, article, maintenance), format (maintenance markets), replicate, seed and "
             "final outcome measures",
     "format_series": "mixed market: one row per run, step and format: engagement share, live companies, companies "
                      "entered, survival (live / entered), mean cumulative profit per company entered",
     "format_final": "mixed and article markets: one row per run and format at the end: companies entered, live, "
-                    "winners, engagement share, mean profit",
+                    "cohort, cohort winners, engagement share, mean profit",
     "maintenance": "maintenance markets: one row per run, step (from the step before the stop) and group "
                    "(stopped / maintained): engagement, live companies, mean reach, profit since the stop",
 }
@@ -102,12 +117,14 @@ def _final_rows(model: Any) -> pd.DataFrame:
     from model import FORMAT_NAMES
 
     companies = model.companies_frame()
-    companies["winner"] = companies["alive"] & (companies["profit"] > 0)
+    companies["in_cohort"], companies["winner"] = cohort_winners(model)
     grouped = companies.groupby("format")
     table = pd.DataFrame({"entered": grouped.size(), "alive": grouped["alive"].sum(),
-                          "winners": grouped["winner"].sum(), "share": grouped["share"].sum(),
+                          "cohort": grouped["in_cohort"].sum(), "winners": grouped["winner"].sum(),
+                          "share": grouped["share"].sum(),
                           "mean_profit": grouped["profit"].mean()}).reindex(list(FORMAT_NAMES))
-    table[["entered", "alive", "winners"]] = table[["entered", "alive", "winners"]].fillna(0).astype(int)
+    columns = ["entered", "alive", "cohort", "winners"]
+    table[columns] = table[columns].fillna(0).astype(int)
     table["share"] = table["share"].fillna(0.0)
     return table.rename_axis("format_name").reset_index()
 
@@ -189,6 +206,17 @@ def retained(maintenance: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def pooled_retained(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per step since the stop: the group's engagement over its engagement before the stop, pooled over runs
+    (ratio of means, 95% delta-method interval), so that runs with almost no engagement before the stop do
+    not dominate as a mean of ratios would."""
+    rows = []
+    for since, group in frame.groupby("since_stop", sort=True):
+        ratio, low, high = ratio_of_means(group["engagement"], group["base"])
+        rows.append({"since_stop": since, "retained": ratio, "retained_low": low, "retained_high": high})
+    return pd.DataFrame(rows)
+
+
 def half_lives(frame: pd.DataFrame) -> pd.DataFrame:
     """Per run of the stopped group: steps after the stop until engagement first falls to half (interpolated)."""
     rows = []
@@ -213,22 +241,40 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
     survival = (mixed.groupby("format_name")["alive"].sum() / mixed.groupby("format_name")["entered"].sum())
     companies = article.groupby("format_name")["entered"].sum() / article["entered"].sum()
     engagement = article.groupby("format_name")["share"].mean()
+    winners = article.groupby("format_name")["winners"].sum()
+    winner_share = winners / winners.sum() if winners.sum() > 0 else winners * math.nan
     shallow = ["advertising", "information_broadcasting"]
     deep = ["brand_community", "topic_community"]
     lives = half_lives(retained(tables["maintenance"])).groupby("format")["half_life"]
     life = {name: finite(values.mean(), 2) for name, values in lives}
+    never = {name: int(values.isna().sum()) for name, values in lives}
+    runs = {name: int(values.size) for name, values in lives}
+    maintenance = tables["maintenance"]
+    end = maintenance[maintenance["since_stop"] == maintenance["since_stop"].max()]
+    profit = end.groupby(["format", "group"])["profit_since_stop"].mean().unstack()
     return {
         "mixed_share": {k: finite(v) for k, v in share.items()},
         "mixed_survival": {k: finite(v) for k, v in survival.items()},
+        "article_company_share": {k: finite(v) for k, v in companies.items()},
+        "article_engagement_share": {k: finite(v) for k, v in engagement.items()},
+        "article_winner_share": {k: finite(v) for k, v in winner_share.items()},
         "half_life_steps": life,
+        "half_life_never_halved": never,
+        "profit_since_stop": {k: {"maintained": finite(row["maintained"], 5), "stopped": finite(row["stopped"], 5)}
+                              for k, row in profit.iterrows()},
         "text": [
-            "mixed market, end: engagement share " + ", ".join(f"{k} {v:.2f}" for k, v in share.items()),
+            "mixed market (equal numbers per format), end: engagement share "
+            + ", ".join(f"{k} {v:.2f}" for k, v in share.items()),
             "mixed market, end: survival " + ", ".join(f"{k} {v:.2f}" for k, v in survival.items()),
             (f"article mix: shallow formats are {100 * companies[shallow].sum():.0f}% of companies and hold "
-             f"{100 * engagement[shallow].sum():.0f}% of engagement; communities are "
-             f"{100 * companies[deep].sum():.0f}% and hold {100 * engagement[deep].sum():.0f}%"),
-            "half-life of engagement after stopping maintenance (steps): "
-            + ", ".join(f"{k} {v}" for k, v in life.items()),
+             f"{100 * engagement[shallow].sum():.0f}% of engagement and {show(100 * winner_share[shallow].sum(), '.0f')}"
+             f"% of the cohort winners; communities are {100 * companies[deep].sum():.0f}% and hold "
+             f"{100 * engagement[deep].sum():.0f}% of engagement and {show(100 * winner_share[deep].sum(), '.0f')}% of "
+             "the winners"),
+            "half-life of engagement after stopping maintenance (steps; runs never halved): "
+            + ", ".join(f"{k} {show(v)} ({never[k]} of {runs[k]})" for k, v in life.items()),
+            "profit per company since the stop, kept maintaining vs stopped: "
+            + ", ".join(f"{k} {row['maintained']:.4f} vs {row['stopped']:.4f}" for k, row in profit.iterrows()),
         ],
     }
 
@@ -305,14 +351,14 @@ def _plot_market(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list[Path
                            capsize=2, error_kw={"linewidth": 0.8})
         bar_ax.set_xticks(positions, [FORMAT_SHORT[name] for name in FORMAT_ORDER], fontsize=7.5)
         bar_ax.set(ylim=(0, 1), ylabel="share (mean, 95% CI)",
-                   title="The article's mix: most firms shallow, the engagement deep")
+                   title="The article's mix: companies, engagement, winners")
         from matplotlib.patches import Patch
 
         bar_ax.legend(handles=[Patch(facecolor="white", edgecolor="black", hatch="//", label="share of the companies"),
                                Patch(facecolor="#999999", edgecolor="black", label="share of the engagement"),
                                Patch(facecolor="#999999", edgecolor="black", hatch="..",
-                                     label="share of the winners")],
-                      loc="upper center", fontsize=8, title="bars per format (in the format's colour)",
+                                     label="share of the cohort winners")],
+                      loc="upper right", fontsize=8, title="bars per format (in the format's colour)",
                       title_fontsize=8)
         for ax, letter in zip(axes.flat, "abcd", strict=True):
             panel_label(ax, letter)
@@ -349,17 +395,16 @@ def _plot_maintenance(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list
         curve_ax, life_ax, profit_ax = axes
         last = int(frame["since_stop"].max())
         for name in FORMAT_ORDER:
-            mine = summarise(frame[(frame["format"] == name) & (frame["group"] == "stopped")], "since_stop",
-                             ["retained"])
+            mine = pooled_retained(frame[(frame["format"] == name) & (frame["group"] == "stopped")])
             line_with_band(curve_ax, mine["since_stop"], mine["retained"], mine["retained_low"], mine["retained_high"],
                            colour=FORMAT_COLOURS[name], linestyle=FORMAT_LINESTYLES[name],
                            marker=FORMAT_MARKERS[name], markevery=max(1, last // 8), label=FORMAT_LABELS[name])
-        kept = summarise(frame[frame["group"] == "maintained"], "since_stop", ["retained"])
-        curve_ax.plot(kept["since_stop"], kept["retained"], color="black", linewidth=1.2, linestyle="-",
-                      label="rivals that keep maintaining (all formats)")
+        kept = pooled_retained(frame[frame["group"] == "maintained"])
+        line_with_band(curve_ax, kept["since_stop"], kept["retained"], kept["retained_low"], kept["retained_high"],
+                       colour="black", linestyle="-", label="rivals that keep maintaining (all formats)")
         curve_ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
         curve_ax.set(xlim=(0, last), ylim=(0, None), xlabel="steps since the company stopped maintaining its reach",
-                     ylabel="engagement relative to the step before the stop",
+                     ylabel="engagement relative to before the stop\n(pooled over runs)",
                      title="Engagement after the stop")
         curve_ax.legend(loc="center right", fontsize=7.5)
 
@@ -370,7 +415,8 @@ def _plot_maintenance(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list
             censored = int(values.isna().sum())
             life_ax.bar(i, mean, width=0.65, color=FORMAT_COLOURS[name], hatch=FORMAT_HATCHES[name],
                         edgecolor="black", linewidth=0.6, yerr=[[mean - low], [high - mean]], capsize=3)
-            life_ax.text(i, high + 0.4, f"{mean:.1f}" + (f"\n({censored} runs\nnever halved)" if censored else ""),
+            life_ax.text(i, (high if np.isfinite(high) else 0.0) + 0.4,
+                         show(mean, ".1f") + (f"\n({censored} runs\nnever halved)" if censored else ""),
                          ha="center", va="bottom", fontsize=8)
         life_ax.set_xticks(positions, [FORMAT_SHORT[name] for name in FORMAT_ORDER], fontsize=7.5)
         life_ax.set(ylabel="steps until engagement has halved", title="Half-life of engagement without maintenance")
@@ -392,7 +438,7 @@ def _plot_maintenance(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list
         profit_ax.axhline(0, color="black", linewidth=0.8)
         profit_ax.set_xticks(positions, [FORMAT_SHORT[name] for name in FORMAT_ORDER], fontsize=7.5)
         profit_ax.set(ylabel=f"mean profit per company, {last} steps after the stop",
-                      title="Saving the maintenance does not pay")
+                      title="Profit since the stop")
         profit_ax.legend(loc="upper left", fontsize=8)
         for ax, letter in zip(axes, "abc", strict=True):
             panel_label(ax, letter)

@@ -1,5 +1,5 @@
-"""information_and_participation (C5, C6): profiling and participation change how concentrated the
-market is and who wins it.
+"""information_and_participation (C5, C6): concentration and the formats' shares of engagement against
+the strengths of profiling and participation.
 
 C5 *Informationsgewinnung / Profiling*: engaged users reveal their needs, so a company with more
 knowledge makes offers that fit better and come earlier than a rival's (``profiling`` scales how
@@ -8,8 +8,9 @@ recommending it to their ties (``participation`` scales that word of mouth; the 
 is activated: nobody for advertising, most in communities).
 
 A grid of both strengths (0 = off) in the default market (the article's format mix, newcomers,
-exit). Outcomes after 100 steps: concentration (top-1 share, Gini, effective competitors) and who
-wins — the engagement share of each format, in particular of the two community formats.
+exit). Outcomes after 100 steps: concentration (top-1 share, effective competitors, and the Gini
+coefficient over every company that entered and among the survivors) and the engagement share of
+each format, in particular of the two community formats.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from .common import (
 
 NAME = "information_and_participation"
 CLAIMS = ("C5", "C6")
-TITLE = "C5, C6: profiling and participation concentrate the market — and decide who wins"
+TITLE = "C5, C6: top-1 share and the formats' shares of engagement against profiling and participation"
 TABLES = {"runs": "one row per run: profiling, participation, replicate, seed, the final outcome measures and the "
                   "final engagement share of each format (share_<format>), community_share (brand + topic "
                   "community) and shallow_share (advertising + information broadcasting)"}
@@ -45,7 +46,7 @@ COMMUNITY = ("brand_community", "topic_community")
 
 def settings(quick: bool) -> dict[str, Any]:
     if quick:
-        return {"profiling": [0.0, 1.0], "participation": [0.0, 1.0], "replicates": 20, "steps": 100,
+        return {"profiling": [0.0, 1.0], "participation": [0.0, 1.0], "replicates": 14, "steps": 100,
                 "params": {"n_users": 1000}}
     levels = [0.0, 0.25, 0.5, 0.75, 1.0]
     return {"profiling": levels, "participation": levels, "replicates": 20, "steps": 100, "params": {}}
@@ -85,10 +86,17 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
     result: dict[str, Any] = {"text": []}
     for label, (p, q) in corners.items():
         top1, community = cell(p, q, "top1_share"), cell(p, q, "community_share")
-        result[label] = {"top1_share": [finite(v) for v in top1], "community_share": [finite(v) for v in community]}
+        gini, gini_survivors = cell(p, q, "gini"), cell(p, q, "gini_survivors")
+        top10, top10_survivors = cell(p, q, "top10_share"), cell(p, q, "top10_share_survivors")
+        result[label] = {"top1_share": [finite(v) for v in top1], "community_share": [finite(v) for v in community],
+                         "gini": [finite(v) for v in gini], "gini_survivors": [finite(v) for v in gini_survivors],
+                         "top10_share": [finite(v) for v in top10],
+                         "top10_share_survivors": [finite(v) for v in top10_survivors]}
         result["text"].append(f"profiling {p:g}, participation {q:g}: top-1 share {top1[0]:.3f} "
                               f"({top1[1]:.3f}-{top1[2]:.3f}), community formats hold {100 * community[0]:.0f}% "
-                              f"of engagement")
+                              f"of engagement; Gini all entrants "
+                              f"{gini[0]:.2f}, survivors {gini_survivors[0]:.2f}; top-10% share all "
+                              f"{top10[0]:.2f}, survivors {top10_survivors[0]:.2f}")
     return result
 
 
@@ -134,7 +142,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         heatmap(comm_ax, community.to_numpy(), labels_q, labels_p, vmin=0, vmax=1, number_format="{:.2f}",
                 colorbar_label="community share (mean)")
         comm_ax.set(xlabel="participation (Partizipation) strength", ylabel="profiling (Informationsgewinnung) strength",
-                    title="Who wins: brand + topic communities' share")
+                    title="Engagement share of brand + topic communities")
 
         # (c) each mechanism alone, with 95% intervals
         lowest_q, lowest_p = participation[0], profiling[0]
@@ -171,7 +179,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                 bottom += height
         bar_ax.set_xticks(range(len(corners)), [f"{label}\n(profiling {p:g},\nparticipation {q:g})"
                                                 for p, q, label in corners], fontsize=8)
-        bar_ax.set(ylim=(0, 1), ylabel="engagement share at the end", title="Who wins: engagement by format")
+        bar_ax.set(ylim=(0, 1), ylabel="engagement share at the end", title="Engagement by format at the four corners")
         bar_ax.legend(handles=[Patch(facecolor=FORMAT_COLOURS[n], hatch=FORMAT_HATCHES[n], edgecolor="black",
                                      label=FORMAT_LABELS[n]) for n in reversed(FORMAT_ORDER)],
                       loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)

@@ -1,4 +1,4 @@
-"""strategy (C8): focused against scattered effort, adaptation on and off, late entrants.
+"""strategy (C8): survival and winning by focus, adaptation on and off, and entry time.
 
 "Ist unsere Social Media Strategie klar auf konkrete Unternehmensziele ausgerichtet? Oder ist
 unsere Social Media Strategie mit zu vielen (unklaren) Zielen überfrachtet?" Three parts, each
@@ -7,12 +7,15 @@ in the default market:
 - ``focus``: companies differ in focus — the share of their effort on their main format — drawn
   uniformly between 0 (scattered) and 1 (focused) (``strategy_focus`` 0.5, ``focus_spread`` 1);
   effort off the main format loses ``scatter_penalty`` of its effect (0, 0.25, 0.5, 1). Survival
-  and the chance to be a winner by focus, within the same markets.
+  and the chance to be a cohort winner by focus, within the same markets.
 - ``adaptation``: loss-making companies imitate the format of a profitable rival at reviews every
   10 steps, paying a switching cost, with probability ``adaptation`` (0 = off). Which formats
-  hold the engagement at the end, and how many winners there are over time.
+  hold the engagement at the end, and how many cohort winners there are over time.
 - ``late``: newcomers at 0.5 per step (``entry_step`` in the companies table): survival to an age
   of 40 steps and engagement share at that age, by entry cohort (founders entered at step 0).
+
+Winners are cohort winners (docs/ODD.md 4.11): companies in the market ``maturity_age`` steps before
+the end, alive at the end, with a positive profit over those steps.
 """
 
 from __future__ import annotations
@@ -26,17 +29,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .common import DEFAULT_SEED, Design, Job, execute, finite, mean_ci, module_main, read_tables, summarise
+from .common import (
+    DEFAULT_SEED,
+    Design,
+    Job,
+    cohort_winners,
+    execute,
+    finite,
+    mean_ci,
+    module_main,
+    read_tables,
+    show,
+    summarise,
+)
 
 NAME = "strategy"
 CLAIMS = ("C8",)
-TITLE = "C8: focused strategies, adaptation and timing decide who is left standing"
+TITLE = "C8: survival and winning by focus, adaptation and entry time"
 TABLES = {
     "runs": "one row per run: part (focus, adaptation, late), scatter_penalty, adaptation, replicate, seed and final "
             "outcome measures",
     "timeseries": "adaptation part: one row per run and step with every metric of model.METRICS",
-    "companies": "focus and late parts: one row per run and company: focus, entry and exit step, alive, winner, final "
-                 "share, share at age 40 (late part)",
+    "companies": "focus and late parts: one row per run and company: focus, entry and exit step, alive, in_cohort, "
+                 "winner (cohort winner at the end), final share, share at age 40 (late part)",
 }
 AGE = 40
 COHORT_EDGES = [0, 20, 40, 60, 80, 110]
@@ -70,16 +85,22 @@ def design(quick: bool, seed: int = DEFAULT_SEED) -> Design:
 
 
 def run_job(job: Job, seed: int) -> dict[str, Any]:
-    from model import simulate
+    from model import EngagementModel
+    from model.simulate import collect
 
-    result = simulate(steps=job.steps, seed=seed, **job.params)
+    model = EngagementModel(rng=seed, **job.params)
+    for _ in range(job.steps):
+        if not model.running:
+            break
+        model.step()
+    result = collect(model, seed)
     summary = dict(result.summary)
     summary.pop("seed", None)
     part = job.conditions["part"]
     if part == "adaptation":
         return {"runs": summary, "timeseries": result.timeseries}
     companies = result.companies[["id", "format", "focus", "entry_step", "exit_step", "alive", "share", "profit"]].copy()
-    companies["winner"] = companies["alive"] & (companies["profit"] > 0)
+    companies["in_cohort"], companies["winner"] = cohort_winners(model)
     if part == "late":
         last = int(result.shares.index.max())
         ages = companies["entry_step"].to_numpy() + AGE
@@ -117,20 +138,31 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
     strongest = focus[focus["scatter_penalty"] == top_penalty]
     scattered = mean_ci(strongest[strongest["focus_bin"] == 0]["survival"])
     focused = mean_ci(strongest[strongest["focus_bin"] == 4]["survival"])
+    free = focus[focus["scatter_penalty"] == focus["scatter_penalty"].min()]
+    free_scattered = mean_ci(free[free["focus_bin"] == 0]["survival"])
+    free_focused = mean_ci(free[free["focus_bin"] == 4]["survival"])
     adaptation = runs[runs["part"] == "adaptation"]
-    by_level = adaptation.groupby("adaptation")[["survivors", "winners", "top1_share"]].mean()
+    by_level = adaptation.groupby("adaptation")[["survivors", "winners", "losers", "top1_share", "gini",
+                                                 "gini_survivors"]].mean()
     late = cohorts(companies[companies["part"] == "late"])
     by_cohort = late.groupby("cohort", observed=True)["survival"].mean()
     return {
         "survival_scattered": [finite(v) for v in scattered], "survival_focused": [finite(v) for v in focused],
+        "survival_scattered_no_penalty": [finite(v) for v in free_scattered],
+        "survival_focused_no_penalty": [finite(v) for v in free_focused],
+        "adaptation": {f"{level:g}": {k: finite(v) for k, v in row.items()} for level, row in by_level.iterrows()},
         "survival_by_cohort": {str(k): finite(v) for k, v in by_cohort.items()},
         "text": [
-            (f"scatter penalty {top_penalty:g}: survival {100 * scattered[0]:.0f}% for the most scattered fifth "
-             f"(focus < 0.2) against {100 * focused[0]:.0f}% for the most focused (focus >= 0.8)"),
-            "adaptation " + ", ".join(f"{level:g}: {row.survivors:.1f} survivors, {row.winners:.1f} winners, top-1 "
-                                      f"{row.top1_share:.3f}" for level, row in by_level.iterrows()),
+            (f"scatter penalty {top_penalty:g}: survival {show(100 * scattered[0], '.0f')}% for the most scattered "
+             f"fifth (focus < 0.2) against {show(100 * focused[0], '.0f')}% for the most focused (focus >= 0.8)"),
+            (f"scatter penalty 0: survival {show(100 * free_scattered[0], '.0f')}% (focus < 0.2) against "
+             f"{show(100 * free_focused[0], '.0f')}% (focus >= 0.8)"),
+            "adaptation " + "; ".join(f"{level:g}: {row.survivors:.1f} survivors, {row.winners:.1f} cohort winners, "
+                                      f"{row.losers:.1f} losers, top-1 {row.top1_share:.3f}, Gini all entrants "
+                                      f"{row.gini:.2f}, survivors {row.gini_survivors:.2f}"
+                                      for level, row in by_level.iterrows()),
             f"survival to age {AGE} by entry cohort: "
-            + ", ".join(f"{k} {100 * v:.0f}%" for k, v in by_cohort.items()),
+            + ", ".join(f"{k} {show(100 * v, '.0f')}%" for k, v in by_cohort.items()),
         ],
     }
 
@@ -172,12 +204,14 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
             x = centres[table["focus_bin"].to_numpy()]
             line_with_band(survive_ax, x, table["survival"], table["survival_low"], table["survival_high"], **look)
             line_with_band(win_ax, x, table["winning"], table["winning_low"], table["winning_high"], **look)
-        for ax, what in ((survive_ax, "survive"), (win_ax, "are winners")):
-            ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="focus: effort on the main format (0 scattered, 1 focused)",
+        for ax, what in ((survive_ax, "survive"), (win_ax, "are cohort winners")):
+            top = max(line.get_ydata().max() for line in ax.get_lines())
+            ax.set(xlim=(0, 1), ylim=(0, min(1.0, max(0.1, 1.6 * float(top)))),
+                   xlabel="focus: effort on the main format (0 scattered, 1 focused)",
                    ylabel=f"share of companies that {what}")
             ax.legend(loc="upper left", fontsize=8, title="effort off the main format loses", title_fontsize=8)
-        survive_ax.set_title("Focused companies survive…")
-        win_ax.set_title("…and win (alive with positive profit)")
+        survive_ax.set_title("Survival by focus")
+        win_ax.set_title("Cohort winners by focus (alive, recent profit > 0)")
 
         # (c) adaptation: who holds the engagement
         adaptation = runs[runs["part"] == "adaptation"]
@@ -197,7 +231,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                 bottom += height
         format_ax.set_xticks(range(len(levels)), [f"{level:g}" for level in levels])
         format_ax.set(ylim=(0, 1), xlabel="adaptation (chance to imitate per review)",
-                      ylabel="engagement share at the end", title="Adaptation: herding into what pays early")
+                      ylabel="engagement share at the end", title="Adaptation: engagement by format at the end")
         format_ax.legend(handles=[Patch(facecolor=FORMAT_COLOURS[n], hatch=FORMAT_HATCHES[n], edgecolor="black",
                                         label=FORMAT_SHORT[n].replace("-\n", "").replace("\n", " "))
                                   for n in reversed(FORMAT_ORDER)],
@@ -209,8 +243,8 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
             line_with_band(winners_ax, table["step"], table["winners"], table["winners_low"], table["winners_high"],
                            colour=PALETTE[i], linestyle=LINESTYLES[i], marker=MARKERS[i],
                            markevery=max(1, len(table) // 8), label=f"adaptation {level:g}")
-        winners_ax.set(xlabel="step", ylabel="winners (alive, cumulative profit > 0)", ylim=(0, None),
-                       title="Adaptation: more companies escape a dead end")
+        winners_ax.set(xlabel="step", ylabel="cohort winners (alive, recent profit > 0)", ylim=(0, None),
+                       title="Adaptation: cohort winners over time")
         winners_ax.legend(loc="upper left", fontsize=8)
 
         # (e, f) late entrants
@@ -220,9 +254,12 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         cohort_ax.bar(positions, table["survival"], width=0.65, color=PALETTE[0], edgecolor="black", linewidth=0.6,
                       hatch="", yerr=[table["survival"] - table["survival_low"],
                                       table["survival_high"] - table["survival"]], capsize=3)
+        for position, value, high in zip(positions, table["survival"], table["survival_high"], strict=True):
+            cohort_ax.text(position, min(high, 1.0) + 0.02, f"{show(100 * value, '.0f')}%", ha="center", va="bottom",
+                           fontsize=8)
         cohort_ax.set_xticks(positions, [str(c) for c in table["cohort"]])
         cohort_ax.set(ylim=(0, 1), xlabel="entry step (cohort)", ylabel=f"share still in the market at age {AGE}",
-                      title=f"Late movers rarely last {AGE} steps")
+                      title=f"Survival to age {AGE} by entry cohort")
         held = table["share"].to_numpy() > 0
         # on a log axis the lower whisker must stay above zero
         below = np.minimum(table["share"] - table["share_low"], 0.999 * table["share"]).clip(lower=0)
@@ -238,7 +275,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
             share_ax.set_ylim(float(table["share"][held].min()) / 30, float(table["share_high"].max()) * 2)
         share_ax.set(yscale="log", xlabel="entry step (cohort)",
                      ylabel=f"mean engagement share at age {AGE} (log scale)",
-                     title="…and hold a fraction of the founders' share")
+                     title=f"Engagement share at age {AGE} by entry cohort")
         for ax, letter in zip(axes.flat, "abcdef", strict=True):
             panel_label(ax, letter)
         replicates = int(runs[runs["part"] == "focus"].groupby("scatter_penalty").size().min())

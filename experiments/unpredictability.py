@@ -1,14 +1,16 @@
-"""unpredictability (C10): who ends up among the winners is not fully predictable.
+"""unpredictability (C10): inequality and unpredictability across separate worlds from the same start.
 
 The design of the MusicLab experiment (Salganik, Dodds and Watts 2006: the same songs, separate
 worlds, different hits): a *start* is one set of 50 companies — formats, topics, focus and
 starting resources drawn from ``market_seed`` — and each start is played out in 8 independent
 *worlds* that differ only in the run's seed (users, network, every choice). With no social
 influence (γ = 0) the worlds are "independent" in MusicLab's sense: users judge companies by fit
-alone. With social influence (γ > 0) they see what their ties engage with.
+alone. With social influence (γ > 0) what is popular is shown more, wins more switching contests
+and gets more of its users' attention (the popularity weight, docs/ODD.md).
 
-For each start and strength of social influence: inequality (Gini of final shares, mean over the
-worlds) and unpredictability across the worlds — Salganik's measure (mean absolute difference of a
+For each start and strength of social influence: inequality (Gini of final shares over the 50
+initial companies, exited ones at 0, and among the survivors; mean over the worlds) and
+unpredictability across the worlds — Salganik's measure (mean absolute difference of a
 company's share between two worlds, averaged over pairs of worlds and companies) and the rank
 disagreement 1 − mean Spearman correlation of the final shares between pairs of worlds
 (``model.metrics``). And, for one start, the rank of every company in each world.
@@ -41,14 +43,16 @@ from .common import (
 
 NAME = "unpredictability"
 CLAIMS = ("C10",)
-TITLE = "C10: separate worlds from the same start — social influence makes the winners unpredictable"
+TITLE = "C10: inequality and unpredictability across separate worlds from the same start, by social influence"
 TABLES = {
     "runs": "one row per run (world): social_influence, start, market_seed, world, seed and final outcome measures",
     "companies": "one row per run and initial company: company (position in the start, the same company in every "
                  "world), format, final share, alive, rank (1 = largest share in that world)",
 }
 MARKET_KEY = 100  # derived_seed purpose of start s is MARKET_KEY + s
-RANK_PANEL_GAMMA = 1.5
+#: The rank panel shows the strongest social influence whose worlds keep at least this many companies alive on
+#: average: with fewer, most ranks are ties among dead companies and say nothing.
+RANK_PANEL_SURVIVORS = 5
 
 
 def settings(quick: bool) -> dict[str, Any]:
@@ -95,8 +99,10 @@ def world_measures(companies: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (gamma, start), group in companies.groupby(["social_influence", "start"], sort=True):
         table = group.pivot(index="world", columns="company", values="share").to_numpy()
+        alive = group.pivot(index="world", columns="company", values="alive").to_numpy(dtype=bool)
         rows.append({"social_influence": gamma, "start": start,
                      "gini": float(np.mean([gini(row) for row in table])),
+                     "gini_survivors": float(np.mean([gini(row[live]) for row, live in zip(table, alive, strict=True)])),
                      "salganik_unpredictability": salganik_unpredictability(table),
                      "rank_disagreement": rank_correlation_across_worlds(table),
                      "worlds": table.shape[0]})
@@ -105,12 +111,18 @@ def world_measures(companies: pd.DataFrame) -> pd.DataFrame:
 
 def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, Any]:
     measures = world_measures(tables["companies"])
+    survivors_of = tables["runs"].groupby("social_influence")["survivors"].mean()
     result: dict[str, Any] = {"text": []}
     for gamma, group in measures.groupby("social_influence"):
-        gini, u, r = (mean_ci(group[c]) for c in ("gini", "salganik_unpredictability", "rank_disagreement"))
-        result[f"gamma_{gamma:g}"] = {"gini": [finite(v) for v in gini], "salganik": [finite(v, 5) for v in u],
-                                      "rank_disagreement": [finite(v) for v in r]}
-        result["text"].append(f"social influence {gamma:g}: Gini {gini[0]:.2f}, Salganik unpredictability "
+        gini, survivors, u, r = (mean_ci(group[c]) for c in ("gini", "gini_survivors", "salganik_unpredictability",
+                                                            "rank_disagreement"))
+        result[f"gamma_{gamma:g}"] = {"gini": [finite(v) for v in gini],
+                                      "gini_survivors": [finite(v) for v in survivors],
+                                      "salganik": [finite(v, 5) for v in u],
+                                      "rank_disagreement": [finite(v) for v in r],
+                                      "survivors": finite(survivors_of.loc[gamma])}
+        result["text"].append(f"social influence {gamma:g}: Gini {gini[0]:.2f} over the 50 initial companies, "
+                              f"{survivors[0]:.2f} among the {survivors_of.loc[gamma]:.1f} survivors; Salganik unpredictability "
                               f"{u[0]:.4f} ({u[1]:.4f}-{u[2]:.4f}), rank disagreement {r[0]:.2f} "
                               f"({r[1]:.2f}-{r[2]:.2f})")
     return result
@@ -137,7 +149,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
     figure_dir = Path(figure_dir if figure_dir is not None else out)
     companies = tables["companies"]
     measures = summarise(world_measures(companies), "social_influence",
-                         ["gini", "salganik_unpredictability", "rank_disagreement"])
+                         ["gini", "gini_survivors", "salganik_unpredictability", "rank_disagreement"])
     gammas = sorted(companies["social_influence"].unique())
     with style():
         fig = plt.figure(figsize=(15, 10))
@@ -151,16 +163,27 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                    PALETTE[2], "^")]
         for ax, (column, ylabel, title, colour, marker) in zip(metric_axes, panels, strict=True):
             line_with_band(ax, measures["social_influence"], measures[column], measures[f"{column}_low"],
-                           measures[f"{column}_high"], colour=colour, marker=marker)
+                           measures[f"{column}_high"], colour=colour, marker=marker,
+                           label="all 50 initial companies (exited = 0)" if column == "gini" else None)
             ax.set(xlabel="social influence γ (0 = independent worlds)", ylabel=ylabel, title=title)
             ax.set_ylim(bottom=0)
-        metric_axes[0].set_ylim(0, 1)
+        line_with_band(metric_axes[0], measures["social_influence"], measures["gini_survivors"],
+                       measures["gini_survivors_low"], measures["gini_survivors_high"], colour=PALETTE[0],
+                       linestyle="--", label="survivors (number of survivors at each point)")
+        alive = tables["runs"].groupby("social_influence")["survivors"].mean()
+        for gamma, value in zip(measures["social_influence"], measures["gini_survivors"], strict=True):
+            metric_axes[0].annotate(f"{alive.loc[gamma]:.1f}", (gamma, value), textcoords="offset points",
+                                    xytext=(4, 4), fontsize=7.5, color=PALETTE[0])
+        metric_axes[0].legend(loc="center right", fontsize=8)
+        metric_axes[0].set_ylim(0, 1.02)
         metric_axes[2].set_ylim(0, 1.05)
 
         # ranks of the same companies in each world, for one start
         start = int(companies["start"].min())
-        # the strongest influence up to RANK_PANEL_GAMMA: stronger feedback leaves most companies dead and tied
-        shown = [gammas[0], max([g for g in gammas if 0 < g <= RANK_PANEL_GAMMA] or gammas[-1:])]
+        # the strongest influence that leaves enough companies alive for their ranks to differ
+        survivors = tables["runs"].groupby("social_influence")["survivors"].mean()
+        lively = [g for g in gammas if g > 0 and survivors.get(g, 0) >= RANK_PANEL_SURVIVORS]
+        shown = [gammas[0], max(lively) if lively else min([g for g in gammas if g > 0] or gammas)]
         reference = companies[(companies["start"] == start) & (companies["social_influence"] == shown[0])]
         order = reference.groupby("company")["rank"].median().sort_values(kind="stable")
         position = {company: i for i, company in enumerate(order.index)}

@@ -208,7 +208,8 @@ def bar_with_ci(ax: plt.Axes, x: Any, mean: Any, low: Any, high: Any, *, colour:
 
 # ====================================================================== the figure of one run
 def plot_run(result: RunResult, path: str | Path, top: int = 8) -> list[Path]:
-    """Figure of one run: engagement shares over time (top companies + rest) and survivors."""
+    """Figure of one run: engagement shares over time (top companies + rest); survivors, cohort winners, exits
+    and the Gini coefficient over every company that entered and among the survivors."""
     shares = result.shares
     final = shares.iloc[-1].sort_values(ascending=False)
     leaders = list(final.index[:top])
@@ -224,15 +225,18 @@ def plot_run(result: RunResult, path: str | Path, top: int = 8) -> list[Path]:
             poly.set_hatch(HATCHES[i % len(HATCHES)])
             poly.set_edgecolor("white")
         left.set(xlabel="step", ylabel="engagement share", ylim=(0, 1),
-                 title="Engagement shares (C2, C3): a few take most")
+                 title="Engagement shares (C2, C3): the largest companies and the rest")
         left.legend(loc="upper left", fontsize=7, ncol=2)
         ts = result.timeseries
         right.plot(ts["step"], ts["survivors"], label="companies in the market", color=PALETTE[0])
-        right.plot(ts["step"], ts["winners"], label="winners (profitable)", color=PALETTE[2], linestyle="--")
+        right.plot(ts["step"], ts["winners"], label="cohort winners (alive, recent profit > 0)", color=PALETTE[2],
+                   linestyle="--")
         right.plot(ts["step"], ts["exits"], label="exits so far", color=PALETTE[3], linestyle=":")
-        right.set(xlabel="step", ylabel="companies", title="Survivors and exits (C3, C9): displacement")
+        right.set(xlabel="step", ylabel="companies", title="Survivors, winners, exits and Gini (C3, C9)")
         gini_axis = right.twinx()
-        gini_axis.plot(ts["step"], ts["gini"], color=PALETTE[4], linestyle="-.", label="Gini (right axis)")
+        gini_axis.plot(ts["step"], ts["gini"], color=PALETTE[4], linestyle="-.", label="Gini, all that entered (right)")
+        gini_axis.plot(ts["step"], ts["gini_survivors"], color=PALETTE[4], linestyle=(0, (1, 1)),
+                       label="Gini, survivors (right)")
         gini_axis.set(ylabel="Gini coefficient", ylim=(0, 1))
         gini_axis.grid(False)
         lines = right.get_lines() + gini_axis.get_lines()
