@@ -314,7 +314,7 @@ def draw_shares(data: ChartData) -> Figure:
         else:
             _empty_note(ax, "no engagement: no company holds any share")
         ax.set(xlabel="step", ylabel="engagement share", ylim=(0, 1.0), xlim=_xlim(data),
-               title="Engagement shares: a few take most (C2, C3)")
+               title="Engagement shares of the six largest companies and the rest")
     return fig
 
 

@@ -149,7 +149,8 @@ class User(mesa.Agent):
         proportion to pull alone. It adopts it with probability pull if a slot is free; otherwise
         with probability pull * (1 - b) * g_c / (g_c + g_w) in place of its weakest relationship w
         (bond b): the challenger's social proof g_c against the incumbent's g_w. The new
-        relationship starts with bond ``initial_bond`` * pull.
+        relationship starts with bond ``initial_bond`` * pull; a contact whose starting bond would be
+        below ``min_bond`` does not become a relationship.
         """
         p, rng = self.model.p, self.model.rng
         options = []  # (company, fit, pull)
@@ -168,6 +169,8 @@ class User(mesa.Agent):
         company, fit, pull = next((option for option, edge in zip(options, edges, strict=True) if edge > target),
                                   options[-1])
         newcomer = Relationship(company, p.initial_bond * pull, fit)
+        if newcomer.bond < p.min_bond:  # too weak a contact to become a relationship
+            return
         if len(self.relationships) < p.engagement_slots:
             if rng.random() < pull:
                 self.relationships.append(newcomer)

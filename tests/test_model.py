@@ -225,13 +225,12 @@ def test_the_bond_update_keeps_only_bonds_of_at_least_min_bond(overrides):
     assert dropped > 0  # the rule had something to drop
 
 
-@pytest.mark.xfail(strict=True, reason="model bug reported to the lead: a new relationship starts at "
-                   "initial_bond * pull even when that is below min_bond, and lives one step")
-def test_new_relationships_start_at_or_above_min_bond():
+@pytest.mark.parametrize("engine", ["array", "agents"])
+def test_new_relationships_start_at_or_above_min_bond(engine):
     """Every held relationship has a bond of at least min_bond after every step (not only after the bond
     update): a relationship too weak to be kept should not be formed."""
-    model = EngagementModel(rng=0, n_users=2000)
-    for _ in range(40):
+    model = EngagementModel(rng=0, n_users=2000 if engine == "array" else 300, engine=engine)
+    for _ in range(40 if engine == "array" else 15):
         model.step()
         company, bond = model.users.relationships()
         assert np.all(bond[company != EMPTY] >= model.p.min_bond)
