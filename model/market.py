@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 _FLOAT_COLUMNS = ("topic", "focus", "effectiveness", "reach", "resources", "information",
                   "engagement", "revenue_total", "cost_total", "profit_window", "engaged_users", "attention")
 _INT_COLUMNS = ("format", "entry_step", "exit_step", "unique_id")

@@ -16,8 +16,7 @@ import numpy as np
 
 from . import metrics
 from .agents import Company
-from .formats import FORMAT_NAMES
-from .formats import format_table
+from .formats import FORMAT_NAMES, format_table
 from .market import CompanyTable, MarketView, UserOutcome
 from .params import Params, check_names, format_shares
 from .users import ArrayUsers, draw_users
