@@ -129,16 +129,22 @@ class Scratch:
 
     def __init__(self) -> None:
         self._arrays: dict[str, np.ndarray] = {}
+        self._views: dict[str, tuple[tuple[int, ...], type, np.ndarray]] = {}  # the last view of each
 
     def __call__(self, name: str, shape: tuple[int, ...], dtype: type = np.float64, reserve: int = 0) -> np.ndarray:
         """The work array ``name`` with this shape; a new one holds at least ``reserve`` elements
         (room for the whole population, so that a growing user base does not reallocate it)."""
+        last = self._views.get(name)
+        if last is not None and last[0] == shape and last[1] is dtype:
+            return last[2]
         size = math.prod(shape)
         flat = self._arrays.get(name)
         if flat is None or flat.size < size or flat.dtype != dtype:
             flat = np.empty(max(size, reserve, 1), dtype=dtype)
             self._arrays[name] = flat
-        return flat[:size].reshape(shape)
+        view = flat[:size].reshape(shape)
+        self._views[name] = (shape, dtype, view)
+        return view
 
 
 class AliasSampler:
@@ -192,20 +198,17 @@ class Columns:
     def __init__(self, market: MarketView, min_bond: float) -> None:
         self.rows = market.alive.size
         self.sampler = AliasSampler(market.visibility)
-        self.popularity = shifted(market.popularity)
-        self.topic = shifted(market.topic)
-        self.fit_boost = shifted(market.fit_boost)
-        self.effectiveness = shifted(market.effectiveness)
-        self.keep = shifted(market.keep)
-        self.reinforcement = shifted(market.reinforcement)
-        self.depth = shifted(market.depth)
-        self.word_of_mouth = shifted(market.word_of_mouth)
+        names = ("popularity", "topic", "fit_boost", "effectiveness", "keep", "reinforcement", "depth",
+                 "word_of_mouth", "alive")
+        table = np.array([getattr(market, name) for name in names], dtype=np.float64)
+        table = np.concatenate((table[:, -1:], table[:, :-1]), axis=1)  # sentinel first: index = row + 1
+        (self.popularity, self.topic, self.fit_boost, self.effectiveness, self.keep, self.reinforcement,
+         self.depth, self.word_of_mouth, alive) = table
         # A bond is kept if it is at least min_bond and its company is alive. With min_bond > 0, a
         # bond with an exited company (or an empty slot: the sentinel) is set to 0 by keep = 0 and
         # reinforcement = 0, and so dropped by the one comparison with min_bond; the bonds with live
         # companies are computed as stated. With min_bond = 0, ``threshold`` (inf if exited) decides.
         self.min_bond = min_bond
-        alive = shifted(market.alive)
         if min_bond > 0:
             self.keep *= alive
             self.reinforcement *= alive
@@ -218,16 +221,10 @@ class Columns:
         # pull = fit' * effectiveness <= max effectiveness * (max fit_boost + (1 - max fit_boost) * fit)
         # if fit_boost is in [0, 1] and effectiveness >= 0 (as the market view makes them); else no bound
         self.topic32 = np.asarray(market.topic, dtype=np.float32)
-        boost, effect = self.fit_boost, self.effectiveness
-        sane = bool(np.all((boost >= 0) & (boost <= 1)) and np.all(effect >= 0))
-        self.fit_boost_max = float(boost.max()) if sane else 1.0
-        self.effectiveness_max = float(effect.max()) if sane else np.inf
-
-
-def shifted(column: np.ndarray) -> np.ndarray:
-    """The column as float64 with the sentinel (last row) moved to the front: index = company row + 1."""
-    column = np.asarray(column, dtype=np.float64)
-    return np.concatenate((column[-1:], column[:-1]))
+        boost_max, effect_max = float(self.fit_boost.max()), float(self.effectiveness.max())
+        sane = self.fit_boost.min() >= 0 and boost_max <= 1 and self.effectiveness.min() >= 0
+        self.fit_boost_max = boost_max if sane else 1.0
+        self.effectiveness_max = effect_max if sane else np.inf
 
 
 def read(column: np.ndarray, rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
