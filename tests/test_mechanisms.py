@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_model import attention_split  # the tests folder is on sys.path (pytest's rootdir import mode)
 
 from model import EngagementModel, Params, metrics, simulate
 from model.market import MarketView
@@ -45,20 +46,6 @@ def pool():
 
 
 # ====================================================================== helpers
-def split_of_attention(users, n: int) -> dict[str, np.ndarray]:
-    """Per active user: budget, attention to companies, to the outside option, and the sum of bonds."""
-    if isinstance(users, ArrayUsers):
-        held = users.slot_company[:, :n] != EMPTY
-        to_companies = users.slot_attention[:, :n].sum(axis=0, dtype=np.float64)
-        bonds = np.where(held, users.slot_bond[:, :n], 0.0).sum(axis=0, dtype=np.float64)
-    else:
-        active = users.users[:n]
-        to_companies = np.array([sum(r.attention for r in user.relationships) for user in active])
-        bonds = np.array([sum(r.bond for r in user.relationships) for user in active])
-    return {"budget": np.asarray(users.attention[:n], dtype=np.float64), "to_companies": to_companies,
-            "outside": np.asarray(users.outside_attention[:n], dtype=np.float64), "bonds": bonds}
-
-
 def tolerance(users) -> float:
     """Relative tolerance of sums of attention: 1e-9 if the engine keeps attention in float64, else 1e-5."""
     if isinstance(users, ArrayUsers):
@@ -148,10 +135,9 @@ def test_every_users_budget_goes_to_its_companies_or_the_outside_option(engine, 
     rtol = tolerance(model.users)
     for _ in range(25):
         model.step()
-        split = split_of_attention(model.users, model.n_active)
-        budget, outside = split["budget"], split["outside"]
-        np.testing.assert_allclose(split["to_companies"] + outside, budget, rtol=rtol, atol=0)
-        feed = model.p.outside_option + split["bonds"]
+        budget, to_companies, outside, bonds = attention_split(model.users, model.n_active)
+        np.testing.assert_allclose(to_companies + outside, budget, rtol=rtol, atol=0)
+        feed = model.p.outside_option + bonds
         expected = np.where(feed > 0, budget * model.p.outside_option / np.where(feed > 0, feed, 1.0), budget)
         np.testing.assert_allclose(outside, expected, rtol=rtol, atol=rtol * budget.max())
     assert model.current["relationships_per_user"] > 0
