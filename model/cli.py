@@ -41,6 +41,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "dashboard": ("model.dashboard", "start the interactive dashboard in the browser"),
     "experiment": ("experiments.cli", "run one of the article's experiments"),
     "plot": ("experiments.cli", "redraw an experiment's figures from its stored data"),
+    "assets": ("model.assets", "fetch the dashboard's browser assets for offline classrooms"),
+    "examples": ("model.examples", "list the shipped example sweep specifications, or copy one here"),
+    "verify": ("model.store", "check a results folder: manifest, every table part, every row"),
 }
 
 

@@ -7,8 +7,10 @@ printed in grey. The experiments (``experiments/``) draw with the helpers below.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,18 +112,58 @@ def style():
         yield
 
 
+@dataclass(frozen=True)
+class FigureOptions:
+    """How ``save`` writes figures: language of the labels, extra formats (``pdf``), resolution.
+
+    Set for a block with ``figure_options(lang="de", extra_formats=("pdf",))``; the experiments and
+    ``engagement plot`` pass their ``--lang``/``--pdf``/``--dpi`` options through it, so that the
+    drawing code of each figure stays the same.
+    """
+
+    lang: str = "en"
+    extra_formats: tuple[str, ...] = ()
+    dpi: float | None = None
+
+
+_FIGURE_OPTIONS: ContextVar[FigureOptions] = ContextVar("figure_options", default=FigureOptions())
+
+
+@contextmanager
+def figure_options(**changes: Any) -> Iterator[FigureOptions]:
+    """Inside the block, ``save`` uses these options (see ``FigureOptions``)."""
+    options = replace(_FIGURE_OPTIONS.get(), **changes)
+    token = _FIGURE_OPTIONS.set(options)
+    try:
+        yield options
+    finally:
+        _FIGURE_OPTIONS.reset(token)
+
+
+def current_figure_options() -> FigureOptions:
+    return _FIGURE_OPTIONS.get()
+
+
 def save(fig: plt.Figure, path: str | Path, formats: tuple[str, ...] = ("png", "svg"),
          compact: bool = True) -> list[Path]:
     """Save a figure as PNG (200 dpi) and SVG next to each other; returns the paths written.
 
     ``compact`` stores the PNG with a 256-colour palette: about a third of the size, so that
-    figures can be committed; the SVG keeps the exact vector figure for print.
+    figures can be committed; the SVG keeps the exact vector figure for print. The current
+    ``figure_options`` add formats (PDF), set the resolution and translate the labels.
     """
+    options = _FIGURE_OPTIONS.get()
+    if options.lang != "en":
+        from .i18n import translate_figure
+
+        translate_figure(fig, options.lang)
+    formats = tuple(dict.fromkeys((*formats, *options.extra_formats)))
     path = Path(path)
     written = []
     for ext in formats:
         target = path.with_suffix(f".{ext}")
-        fig.savefig(target, metadata={"Date": None} if ext == "svg" else {"Software": None})
+        metadata = {"Date": None} if ext == "svg" else {"CreationDate": None} if ext == "pdf" else {"Software": None}
+        fig.savefig(target, metadata=metadata, **({"dpi": options.dpi} if options.dpi else {}))
         if ext == "png" and compact:
             _compact_png(target)
         written.append(target)
@@ -134,9 +176,10 @@ def _compact_png(path: Path) -> None:
     from PIL import Image
 
     with Image.open(path) as image:
+        dpi = image.info.get("dpi")  # matplotlib writes the resolution (pHYs); keep it for print
         palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
                                                 dither=Image.Dither.NONE)
-    palette.save(path, optimize=True)
+    palette.save(path, optimize=True, **({"dpi": tuple(round(d) for d in dpi)} if dpi else {}))
 
 
 # ====================================================================== helpers for experiment figures
