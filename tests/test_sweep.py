@@ -92,10 +92,9 @@ def test_task_seeds_and_values_do_not_depend_on_what_is_already_stored():
     spec = small_spec()
     design = Design(spec, root_seed=7)
     stored = np.zeros(spec.n_runs, dtype=bool)
-    config = SimpleNamespace()
-    everything = {task.run_id: task for task in _pending_tasks(spec, design, stored, 7, config)}
+    everything = {task.run_id: task for task in _pending_tasks(spec, design, stored, 7)}
     stored[[0, 3, 4, 10]] = True
-    rest = list(_pending_tasks(spec, design, stored, 7, config))
+    rest = list(_pending_tasks(spec, design, stored, 7))
     assert [task.run_id for task in rest] == [i for i in range(spec.n_runs) if i not in (0, 3, 4, 10)]
     for task in rest:
         full = everything[task.run_id]
@@ -196,7 +195,7 @@ def test_conflicting_or_invalid_backend_options_are_refused_before_anything_is_w
     assert engagement(["sweep", str(spec), "--out", str(out), "--workers", "2", "--dask-workers", "2"]) == 2
     assert "not allowed with argument" in capsys.readouterr().err
     assert engagement(["sweep", str(spec), "--out", str(out), "--workers", "0"]) == 2
-    assert capsys.readouterr().err.strip() == "engagement: error: --workers = 0 must be >= 1"
+    assert capsys.readouterr().err.strip() == "engagement: error: --workers = 0 must be a whole number >= 1"
     assert engagement(["sweep", str(spec), "--out", str(out), "--workers", "2", "--runs-per-task", "5"]) == 2
     assert "--runs-per-task applies to Dask" in capsys.readouterr().err
     assert not out.exists()
@@ -317,12 +316,12 @@ def test_an_undefined_outcome_is_null_in_every_table_and_the_json_stays_strict(t
     (journaled / "manifest.json").write_text((out / "manifest.json").read_text())
     store.open()
     design = Design(spec, 5)
-    for task in _pending_tasks(spec, design, np.zeros(spec.n_runs, bool), 5, _config(spec)):
-        store.add(execute(task))
+    for task in _pending_tasks(spec, design, np.zeros(spec.n_runs, bool), 5):
+        store.add_output(execute(_config(spec), task))
     lines = (journaled / "journal.jsonl").read_text().splitlines()
     assert len(lines) == spec.n_runs
     records = [strict_json(line) for line in lines]
-    assert [r["row"]["loser_winner_ratio"] is None for r in records] == list(undefined)
+    assert [r["tables"]["runs"]["loser_winner_ratio"] is None for r in records] == list(undefined)
     pd.testing.assert_frame_equal(comparable(read_runs(journaled)), comparable(runs))
     pd.testing.assert_frame_equal(read_timeseries(journaled), read_timeseries(out))
     store.close()
@@ -414,9 +413,9 @@ def test_the_store_repairs_what_a_kill_leaves_behind(tmp_path, reference):
     store = RunStore(out, spec, chunk_rows=100)
     store.open()
     design = Design(spec, 7)
-    tasks = {t.run_id: t for t in _pending_tasks(spec, design, np.zeros(spec.n_runs, bool), 7, _config(spec))}
+    tasks = {t.run_id: t for t in _pending_tasks(spec, design, np.zeros(spec.n_runs, bool), 7)}
     for run_id in (7, 8, 9):
-        store.add(execute(tasks[run_id]))
+        store.add_output(execute(_config(spec), tasks[run_id]))
     journal = out / "journal.jsonl"
     with journal.open("ab") as handle:
         handle.write(b'{"row": {"run_id": 10, "point"')  # torn by the kill
@@ -453,7 +452,7 @@ def _config(spec):
 def test_resume_refuses_another_sweep_and_a_new_sweep_refuses_a_used_folder(tmp_path):
     out = tmp_path / "sweep"
     run_sweep(small_spec(), out, progress=False)
-    with pytest.raises(ValueError, match="already holds a sweep; pass --resume"):
+    with pytest.raises(ValueError, match="already holds a complete sweep; pass --resume"):
         run_sweep(small_spec(), out, progress=False)
     with pytest.raises(ValueError, match="different sweep: 'replicates' is 3 there and 4"):
         run_sweep(small_spec(replicates=4), out, progress=False, resume=True)
@@ -462,7 +461,7 @@ def test_resume_refuses_another_sweep_and_a_new_sweep_refuses_a_used_folder(tmp_
     assert run_sweep(small_spec(seed=None), out, progress=False, resume=True).root_seed == 7
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
-    with pytest.raises(ValueError, match="not an empty folder"):
+    with pytest.raises(ValueError, match="already holds files"):
         run_sweep(small_spec(), tmp_path / "other", progress=False)
 
 
@@ -613,6 +612,8 @@ def test_export_writes_csv_equal_to_the_parquet_tables(tmp_path, reference, caps
     assert engagement(["export", str(out), "--csv"]) == 0
     assert "runs.csv" in capsys.readouterr().out
     runs = pd.read_csv(out / "runs.csv")
+    assert runs["seed"].str.fullmatch(r"s\d+").all()  # text, so that R and spreadsheets keep every digit
+    runs["seed"] = runs["seed"].str[1:].astype("int64")
     expected = reference[0]
     assert list(runs.columns) == [*expected.columns, "elapsed_s"]
     pd.testing.assert_frame_equal(comparable(runs).drop(columns="error"), expected.drop(columns="error"),
@@ -624,4 +625,4 @@ def test_export_writes_csv_equal_to_the_parquet_tables(tmp_path, reference, caps
     assert (tmp_path / "batched" / "timeseries.csv").read_text() == (out / "timeseries.csv").read_text()
     assert len(written) == 2
     assert engagement(["export", str(tmp_path / "nothing"), "--csv"]) == 2
-    assert "holds no sweep" in capsys.readouterr().err
+    assert "holds no results" in capsys.readouterr().err

@@ -8,12 +8,13 @@ finished run, and the resumed sweep's runs table equals that of an uninterrupted
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import logging
 import platform
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,14 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from .backends import Backend, make_backend
+from ..batch import Backend, Failure, check_backend_options, make_backend
+from ..store import FolderLock, StoreError, claim, clear, results_in, write_parquet_atomically
 from .design import Design
 from .seeds import new_root_seed, run_seed
 from .spec import SweepSpec, load_spec
 from .store import DESIGN, MANIFEST, RunStore, read_manifest, write_manifest
-from .worker import STATUS_FAILED, RunConfig, RunTask
+from .worker import STATUS_FAILED, RunConfig, RunTask, execute, infrastructure_failure
 
-MANIFEST_FORMAT = "engagement-sweep/1"
+MANIFEST_FORMAT = "engagement-results/2"
 logger = logging.getLogger(__name__)
 _VERSIONED = ("engagement-competition", "mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "dask",
               "distributed", "networkx", "igraph")
@@ -63,38 +65,73 @@ class SweepReport:
 def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path, *, workers: int | None = None,
               dask_workers: int | None = None, scheduler: str | None = None, backend: Backend | None = None,
               resume: bool = False, retry_failed: bool = False, progress: bool = True,
-              run_function: Callable[..., Any] | None = None, chunk_rows: int = 1000, flush_seconds: float = 30.0,
+              run_function: Callable[..., Any] | None = None, extra_outcomes: Sequence[str] = (),
+              overwrite: bool = False, chunk_rows: int = 1000, flush_seconds: float = 30.0,
               runs_per_task: int = 1, on_stored: Callable[[dict[str, Any]], None] | None = None) -> SweepReport:
     """Run a sweep into folder ``out`` and return a ``SweepReport``.
 
     Backend: serial by default; ``workers=N`` local processes; ``dask_workers=N`` a Dask LocalCluster on
     127.0.0.1; ``scheduler="tcp://host:port"`` an existing Dask cluster; or a ``backend`` object (not
     closed here). ``resume`` continues a sweep stored in ``out`` (refused if its spec differs);
-    ``retry_failed`` also runs the failed runs again. ``run_function`` replaces the model with a
-    picklable function of ``model.simulate``'s signature. ``runs_per_task`` batches runs into one Dask
-    task (for very short runs). ``on_stored(row)`` is called after each run is stored. Raises ``SpecError``/``ValueError`` (one line) before any run for bad input.
+    ``retry_failed`` also runs the failed runs again; ``overwrite`` replaces whatever ``out`` holds.
+    A folder holding results is refused otherwise, and so is a folder another process is writing.
+    ``run_function`` replaces the model with a function of ``model.simulate``'s signature (it may be
+    defined in a notebook or a script's ``__main__``: it travels with cloudpickle); ``extra_outcomes``
+    names further numbers in its result's summary to store as columns. ``runs_per_task`` batches runs into
+    one Dask task (for very short runs). ``on_stored(row)`` is called after each run is stored. Raises
+    ``SpecError``/``ValueError`` (one line) before any run for bad input.
     """
     spec = load_spec(spec)
     out = Path(out)
     resume = resume or retry_failed
-    manifest, root_seed = _check_folder(spec, out, resume=resume)
-    design = Design(spec, root_seed)
+    extra_outcomes = tuple(dict.fromkeys(str(name) for name in extra_outcomes))
+    if extra_outcomes and run_function is None:
+        raise ValueError("extra_outcomes need a run_function that returns them")
+    if backend is None:
+        check_backend_options(workers=workers, dask_workers=dask_workers, scheduler=scheduler,
+                              runs_per_task=runs_per_task)
+    lock = claim(out, resume=resume, overwrite=overwrite)
+    try:
+        if overwrite:
+            clear(out)
+        manifest, root_seed = _check_folder(spec, out, resume=resume)
+        if extra_outcomes:
+            manifest["extra_outcomes"] = list(extra_outcomes)
+        design = Design(spec, root_seed)
+    except BaseException:
+        lock.abandon()
+        raise
     owned = backend is None
-    backend = backend or make_backend(workers=workers, dask_workers=dask_workers, scheduler=scheduler,
-                                      runs_per_task=runs_per_task)
+    try:
+        backend = backend or make_backend(workers=workers, dask_workers=dask_workers, scheduler=scheduler,
+                                          runs_per_task=runs_per_task)
+    except BaseException:
+        lock.abandon()
+        raise
     try:  # nothing is written before the spec, the folder and the backend are known to be good
         _create_folder(out, manifest)
         if design.matrix is not None and not (out / DESIGN).exists():
             _write_design(out, design)
-        store = RunStore(out, spec, chunk_rows=chunk_rows, flush_seconds=flush_seconds)
+        store = RunStore(out, spec, chunk_rows=chunk_rows, flush_seconds=flush_seconds,
+                         extra_outcomes=manifest.get("extra_outcomes", ()))
         store.open(retry_failed=retry_failed)
+        for repair in store.repairs:
+            logger.warning("repaired: %s", repair)
     except BaseException:
         if owned:
             backend.close()
+        lock.release()
         raise
-    config = RunConfig(fixed=spec.fixed, steps=spec.steps, outcomes=tuple(spec.outcomes),
+    config = RunConfig(fixed=spec.fixed, steps=spec.steps,
+                       outcomes=(*spec.outcomes, *manifest.get("extra_outcomes", ())),
                        timeseries_every=spec.timeseries_every, timeseries_metrics=tuple(spec.timeseries_metrics or ()),
                        run_function=run_function)
+    return _run(spec, out, manifest, design, root_seed, backend, owned, store, config, lock, progress, on_stored)
+
+
+def _run(spec: SweepSpec, out: Path, manifest: dict[str, Any], design: Design, root_seed: int, backend: Backend,
+         owned: bool, store: RunStore, config: RunConfig, lock: FolderLock, progress: bool,
+         on_stored: Callable[[dict[str, Any]], None] | None) -> SweepReport:
     skipped = store.n_stored
     session = {"started": _now(), "finished": None, "backend": backend.name, "resumed": skipped > 0,
                "ran": 0, "failed": 0, **_provenance()}
@@ -106,8 +143,11 @@ def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path,
     status = "interrupted"
     ran = failed_now = 0
     try:
-        for _task, output in backend.run(_pending_tasks(spec, design, store.stored, root_seed, config)):
-            if not store.add(output):
+        function = functools.partial(execute, config)
+        for task, output in backend.run(function, _pending_tasks(spec, design, store.stored, root_seed)):
+            if isinstance(output, Failure):
+                output = infrastructure_failure(config, task, output.reason)
+            if not store.add_output(output):
                 continue
             ran += 1
             failed_now += output.row["status"] == STATUS_FAILED
@@ -119,15 +159,18 @@ def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path,
                 on_stored(output.row)
         status = "complete" if store.n_stored == spec.n_runs else "incomplete"
     finally:
-        store.close()
-        if owned:
-            backend.close()
-        if bar is not None:
-            bar.close()
-        session.update(finished=_now(), ran=ran, failed=failed_now, status=status)
-        manifest.update(status=status, finished=session["finished"], stored=store.n_stored,
-                        failed=len(store.failed_ids))
-        write_manifest(out, manifest)
+        try:
+            store.close()
+            if owned:
+                backend.close()
+            if bar is not None:
+                bar.close()
+            session.update(finished=_now(), ran=ran, failed=failed_now, status=status)
+            manifest.update(status=status, finished=session["finished"], stored=store.n_stored,
+                            failed=len(store.failed_ids))
+            write_manifest(out, manifest)
+        finally:
+            lock.release()
     return SweepReport(out, spec.n_runs, store.n_stored, sorted(store.failed_ids), ran, skipped,
                        time.perf_counter() - started, status, backend.name, root_seed)
 
@@ -148,10 +191,10 @@ def _check_folder(spec: SweepSpec, out: Path, *, resume: bool) -> tuple[dict[str
             logger.warning("warning: the model's code changed since this sweep started (code fingerprint %s, "
                            "was %s); the runs of this session may differ from the stored ones", now, then)
         return manifest, int(manifest["root_seed"])
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ValueError(f"{str(out)!r} is not an empty folder and holds no sweep; choose a new or empty folder")
+    if results_in(out):
+        raise StoreError(f"{str(out)!r} holds files but no sweep; choose a new or empty folder, or --overwrite")
     root_seed = spec.seed if spec.seed is not None else new_root_seed()
-    manifest = {"format": MANIFEST_FORMAT, "spec": spec.to_dict(), "root_seed": root_seed,
+    manifest = {"format": MANIFEST_FORMAT, "kind": "sweep", "spec": spec.to_dict(), "root_seed": root_seed,
                 "n_points": spec.n_points, "replicates": spec.replicates, "n_runs": spec.n_runs,
                 "varied": list(spec.varied), "outcomes": list(spec.outcomes), "started": _now(),
                 "finished": None, "status": "running", "stored": 0, "failed": 0, **_provenance(), "sessions": []}
@@ -159,11 +202,13 @@ def _check_folder(spec: SweepSpec, out: Path, *, resume: bool) -> tuple[dict[str
 
 
 def _create_folder(out: Path, manifest: dict[str, Any]) -> None:
+    from ..store import disk_error_message
+
     try:
         out.mkdir(parents=True, exist_ok=True)
         write_manifest(out, manifest)
     except OSError as error:
-        raise ValueError(f"cannot write the sweep folder {str(out)!r}: {error.strerror}") from None
+        raise StoreError(disk_error_message(error, out / MANIFEST)) from None
 
 
 def _check_same_sweep(out: Path, stored: Mapping[str, Any], new: Mapping[str, Any]) -> None:
@@ -173,24 +218,21 @@ def _check_same_sweep(out: Path, stored: Mapping[str, Any], new: Mapping[str, An
                              f"{new.get(key)!r} in this spec; use another folder")
 
 
-def _pending_tasks(spec: SweepSpec, design: Design, stored: np.ndarray, root_seed: int,
-                   config: RunConfig) -> Iterator[RunTask]:
+def _pending_tasks(spec: SweepSpec, design: Design, stored: np.ndarray, root_seed: int) -> Iterator[RunTask]:
     """Tasks for the run ids not stored yet, in run-id order, drawn lazily."""
     for start in range(0, spec.n_runs, _BLOCK):
         for offset in np.flatnonzero(~stored[start:start + _BLOCK]):
             run_id = start + int(offset)
             point, replicate = divmod(run_id, spec.replicates)
-            yield RunTask(run_id, point, replicate, run_seed(root_seed, run_id), design.values(point), config)
+            yield RunTask(run_id, point, replicate, run_seed(root_seed, run_id), design.values(point))
 
 
 def _write_design(out: Path, design: Design) -> None:
     import pyarrow as pa
 
-    from .store import _write_atomically
-
     columns = {"point": np.arange(design.n_points, dtype=np.int64)}
     columns.update({name: design.matrix[:, j] for j, name in enumerate(design.names)})  # type: ignore[index]
-    _write_atomically(pa.table(columns), out / DESIGN)
+    write_parquet_atomically(pa.table(columns), out / DESIGN)
 
 
 def _progress_bar(progress: bool, spec: SweepSpec, done: int, failed: int):

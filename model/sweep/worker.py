@@ -48,7 +48,6 @@ class RunTask:
     replicate: int
     seed: int
     values: Mapping[str, Any]
-    config: RunConfig
 
 
 @dataclass(frozen=True)
@@ -59,9 +58,9 @@ class RunOutput:
     timeseries: dict[str, list[Any]] | None
 
 
-def execute(task: RunTask) -> RunOutput:
-    """Run one task; failures of the run are recorded in the row, never raised."""
-    config = task.config
+def execute(config: RunConfig, task: RunTask) -> RunOutput:
+    """Run one task; failures of the run are recorded in the row, never raised (the batch runner calls
+    ``functools.partial(execute, config)`` on each task)."""
     started = time.perf_counter()
     row: dict[str, Any] = {"run_id": task.run_id, "point": task.point, "replicate": task.replicate,
                            "seed": task.seed, **{name: encode_value(v) for name, v in task.values.items()}}
@@ -72,7 +71,10 @@ def execute(task: RunTask) -> RunOutput:
             summary, columns = _run_model(params, config.steps, task.seed, want_timeseries=bool(config.timeseries_every))
         else:
             result = config.run_function(params, steps=config.steps, seed=task.seed)
-            summary = result.summary
+            summary = result.summary if hasattr(result, "summary") else result
+            extra = [name for name in config.outcomes if name not in summary]
+            if extra:
+                raise KeyError(f"the run function's result lacks the outcome(s) {', '.join(extra)}")
             columns = ({name: result.timeseries[name].tolist() for name in ("step", *config.timeseries_metrics)}
                        if config.timeseries_every else None)
         outcomes = {name: typed(name, summary[name]) for name in config.outcomes}
@@ -86,9 +88,12 @@ def execute(task: RunTask) -> RunOutput:
     return RunOutput(row, timeseries)
 
 
-def execute_batch(tasks: tuple[RunTask, ...]) -> list[RunOutput]:
-    """Several runs in one task (Dask ``runs_per_task``): one output per task, in order."""
-    return [execute(task) for task in tasks]
+def infrastructure_failure(config: RunConfig, task: RunTask, reason: str) -> RunOutput:
+    """The row of a run that the infrastructure could not complete (its worker died repeatedly)."""
+    row: dict[str, Any] = {"run_id": task.run_id, "point": task.point, "replicate": task.replicate, "seed": task.seed}
+    row.update({name: encode_value(value) for name, value in task.values.items()})
+    row.update(status=STATUS_FAILED, error=reason, **dict.fromkeys(config.outcomes), elapsed_s=None)
+    return RunOutput(row, None)
 
 
 def _run_model(params: Params, steps: int, seed: int, *, want_timeseries: bool) -> tuple[dict, dict | None]:
@@ -118,12 +123,16 @@ def _thin(columns: Mapping[str, list[Any]], every: int, metrics: tuple[str, ...]
     return thinned
 
 
-def typed(name: str, value: Any) -> int | float | None:
+def typed(name: str, value: Any) -> int | float | str | bool | None:
     """A metric as a plain int (counts: ``Metric.integer`` in ``model.metrics``, see INTEGER_METRICS) or
     float; an undefined value (NaN, e.g. losers per winner without winners) as ``None``, stored as null
     in every table and journal (pandas reads it back as NaN)."""
     if value is None:
         return None
+    if isinstance(value, str):  # an extra outcome of a run function may be text
+        return value
+    if isinstance(value, bool):
+        return value
     number = float(value)
     if not math.isfinite(number):
         return None
