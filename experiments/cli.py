@@ -9,7 +9,6 @@ import argparse
 import difflib
 import importlib
 import os
-from pathlib import Path
 from types import ModuleType
 
 from model.cli import UsageError
@@ -47,7 +46,14 @@ def add_experiment_arguments(parser: argparse.ArgumentParser, *, with_name: bool
         parser.add_argument("name", metavar="NAME", help=f"one of: {', '.join(EXPERIMENTS)}")
     parser.add_argument("--quick", action="store_true",
                         help="small and fast version (seconds) for trying things out and for the tests")
-    parser.add_argument("--out", metavar="DIR", help="output folder (default results/NAME)")
+    parser.add_argument("--out", metavar="DIR",
+                        help="output folder (default results/NAME, with --quick results/quick/NAME)")
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true",
+                       help="continue an interrupted run of the experiment in its folder (stored runs are kept)")
+    again.add_argument("--overwrite", action="store_true",
+                       help="replace the results in the folder (the old ones stay until the new ones are complete)")
+    add_figure_arguments(parser)
     parser.add_argument("--workers", type=int, default=None, metavar="N",
                         help=f"worker processes (default: the cores available, here {available_cores()})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
@@ -61,27 +67,54 @@ def experiment_parser(prog: str, *, with_name: bool = True) -> argparse.Argument
     return parser
 
 
+def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=("en", "de"), default="en",
+                        help="language of the figures' labels: en (default) or de (Deutsch, for slides)")
+    parser.add_argument("--pdf", action="store_true", help="also write each figure as PDF (for papers)")
+
+
 def experiment_main(args: argparse.Namespace) -> int:
+    from model.plotting import figure_options
+
+    from .common import check_run_arguments, execute
+
     module = load(args.name)
     workers = available_cores() if args.workers is None else args.workers
-    out = args.out if args.out is not None else Path("results") / args.name
-    module.run(quick=args.quick, out=out, workers=workers, seed=args.seed)
+    check_run_arguments(workers, args.seed)
+    with figure_options(lang=args.lang, extra_formats=("pdf",) if args.pdf else ()):
+        execute(module, quick=args.quick, out=args.out, workers=workers, seed=args.seed, resume=args.resume,
+                overwrite=args.overwrite)
     return 0
 
 
 # ====================================================================== engagement plot
 def add_plot_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("folder", metavar="DIR", help="folder of a finished experiment (with manifest.json)")
+    parser.add_argument("folder", metavar="DIR", help="folder of a finished experiment or sweep (with manifest.json)")
+    parser.add_argument("--outcome", action="append", metavar="METRIC",
+                        help="sweeps: outcome to plot (repeatable; default: the spec's first outcome)")
+    parser.add_argument("--title", help="sweeps: a title of your own (for a claim or conclusion)")
+    add_figure_arguments(parser)
 
 
 def plot_main(args: argparse.Namespace) -> int:
-    from .common import read_manifest, redraw
+    from model.plotting import figure_options
+    from model.store import read_manifest as read_any
+    from model.store import require_verified
 
-    manifest = read_manifest(args.folder)
-    name = manifest.get("experiment")
-    if not isinstance(name, str):
-        raise UsageError(f"{args.folder}/manifest.json names no experiment")
-    written = redraw(load(name), args.folder)
+    manifest = read_any(args.folder)
+    with figure_options(lang=args.lang, extra_formats=("pdf",) if args.pdf else ()):
+        if manifest.get("kind") == "sweep" or "spec" in manifest:
+            require_verified(args.folder, allow_incomplete=True)
+            from model.sweep.plot import plot_sweep
+
+            written = plot_sweep(args.folder, outcomes=args.outcome, title=args.title)
+        else:
+            from .common import redraw
+
+            name = manifest.get("experiment")
+            if not isinstance(name, str):
+                raise UsageError(f"{args.folder}/manifest.json names no experiment or sweep")
+            written = redraw(load(name), args.folder)
     for path in written:
         print(path)
     return 0

@@ -1,22 +1,23 @@
 """What every experiment shares: seeds, the runner, statistics, and writing finished results.
 
-Seeds. One root seed makes an experiment reproducible. Run ``i`` (its position in the
-experiment's list of jobs) gets the seed of ``numpy.random.SeedSequence(root).spawn(n)[i]``,
-computed directly as ``SeedSequence(root, spawn_key=(i,))`` and reduced to one 63-bit integer
-(the convention of ``model.sweep.seeds``). The seed depends on the root and the run index only,
-so results are bit-identical whatever ``--workers`` is; any run can be repeated on its own with
-``model.simulate(seed=row.seed, **params)``.
+Seeds. One root seed makes an experiment reproducible. Run ``i`` (its position in the experiment's
+list of jobs, its ``run_id``) gets ``model.seeds.run_seed(root, i)``, the seed every batch of the
+package uses: it depends on the root and the run id only, so results are bit-identical whatever
+``--workers`` is and whether or not the experiment was interrupted and resumed; any run can be
+repeated on its own with ``model.simulate(seed=row.seed, **params)``.
 
-Results. Each experiment writes into ``results/NAME/``: ``runs.csv`` (one row per run: run
-index, seed, the run's conditions and outcomes), further tables in long format as Parquet
-(time series: one row per run and step, or per run, step and format), the figures (PNG at 200
-dpi and SVG) and ``manifest.json`` (design, root seed, quick flag, package version, git commit,
-wall time, headline numbers). Everything is written into a staging folder first and published
-when complete, so an interrupted run never leaves half a result.
+Results. Jobs run on the package's one batch runner (``model.batch``) and each is stored as it
+finishes in the one results-folder format (``model.store``): ``results/NAME/`` (``results/quick/NAME``
+for ``--quick``) holds ``manifest.json`` (design, root seed, quick flag, versions, git commit, wall
+time, headline numbers, status), the tables as Parquet parts (``runs/``: one row per run with its
+``run_id``, seed, conditions and outcomes; further long tables such as ``timeseries/``) and the
+figures (PNG at 200 dpi and SVG). An interrupted experiment continues with ``--resume``; a folder
+that holds results is refused unless ``--resume`` or ``--overwrite``.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import math
@@ -33,15 +34,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.cli import UsageError, prepare_output_dir, provenance, publish
+from model.cli import UsageError, provenance
+from model.seeds import EXPERIMENT_SPAWN_BASE, run_seed
+from model.seeds import derived_seed as _derived_seed
+from model.store import FORMAT, MANIFEST, TableStore, publish
 
 #: Root seed used when none is given (the year of the article).
 DEFAULT_SEED = 2015
 #: Where ``results/NAME`` lives when no ``--out`` is given.
 RESULTS_DIR = Path("results")
-MANIFEST = "manifest.json"
 RUNS_TABLE = "runs"
-_MASK_63 = (1 << 63) - 1
 
 
 # ====================================================================== jobs and seeds
@@ -70,18 +72,10 @@ class Design:
     description: dict[str, Any]
 
 
-def run_seed(root: int, index: int) -> int:
-    """Seed of run ``index``: ``SeedSequence(root).spawn(index + 1)[index]`` as a 63-bit integer."""
-    sequence = np.random.SeedSequence(root, spawn_key=(int(index),))
-    return int(sequence.generate_state(1, np.uint64)[0]) & _MASK_63
-
-
 def derived_seed(root: int, purpose: int) -> int:
-    """A seed for an experiment-level draw (bootstrap, which companies stop maintaining...).
-
-    Uses spawn keys above every run index, so it never shares a stream with a run.
-    """
-    return run_seed(root, 2**62 + int(purpose))
+    """A seed for an experiment-level draw (bootstrap, which companies stop maintaining...): spawn key
+    ``2**62 + purpose`` of the root, above every run index, so it never shares a stream with a run."""
+    return _derived_seed(root, EXPERIMENT_SPAWN_BASE + int(purpose))
 
 
 def replicate_jobs(conditions: Iterable[dict[str, Any]], params_of: Callable[[dict[str, Any]], dict[str, Any]],
@@ -95,70 +89,58 @@ def replicate_jobs(conditions: Iterable[dict[str, Any]], params_of: Callable[[di
 
 
 # ====================================================================== the runner
-def _execute(task: tuple[str, Job, int]) -> dict[str, Any]:
-    """Run one job in this process (also the function the worker processes call)."""
-    module_name, job, seed = task
-    module = importlib.import_module(module_name)
-    return module.run_job(job, seed)
+def _execute(module_name: str, task: tuple[int, Job, int]) -> dict[str, Any]:
+    """Run one job (in this process or a worker): ``module.run_job(job, seed)``."""
+    _, job, seed = task
+    return importlib.import_module(module_name).run_job(job, seed)
 
 
-def run_jobs(module_name: str, jobs: Sequence[Job], root: int, workers: int = 1,
-             description: str = "") -> list[dict[str, Any]]:
-    """Run every job (``module.run_job(job, seed)``) and return their outputs in job order.
+def tables_of(job: Job, seed: int, output: dict[str, Any]) -> dict[str, Any]:
+    """A job's output as the store's tables: every row gets the run's seed and conditions (the store
+    adds ``run_id``); ``runs`` is one row, every other table a DataFrame."""
+    keys = {"seed": seed, **job.conditions}
+    tables: dict[str, Any] = {RUNS_TABLE: {**keys, **output.get(RUNS_TABLE, {})}}
+    for name, frame in output.items():
+        if name == RUNS_TABLE:
+            continue
+        frame = frame.copy()
+        for position, (key, value) in enumerate(keys.items()):
+            frame.insert(position, key, value)
+        tables[name] = frame
+    return tables
 
-    With ``workers`` > 1 the jobs run in a process pool; seeds come from the job index, so the
-    outputs are the same as with one worker.
-    """
+
+def run_jobs(module_name: str, jobs: Sequence[Job], root: int, store: TableStore, workers: int = 1,
+             description: str = "", backend: Any = None) -> None:
+    """Run every job not yet stored (``module.run_job(job, seed)``) on the one batch runner
+    (``model.batch``) and store each as it finishes; seeds come from the job index only, so the tables
+    are the same whatever ``workers`` is and whether or not the experiment was resumed."""
     from tqdm import tqdm
 
-    tasks = [(module_name, job, run_seed(root, index)) for index, job in enumerate(jobs)]
-    progress = tqdm(total=len(tasks), desc=description or module_name, unit="run", disable=None, leave=False)
-    try:
-        if workers <= 1 or len(tasks) <= 1:
-            outputs = []
-            for task in tasks:
-                outputs.append(_execute(task))
-                progress.update()
-            return outputs
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    from model.batch import Failure, make_backend
 
-        # forkserver: workers never inherit threads of this process (tqdm's monitor, BLAS), and
-        # preloading the model package makes each worker start in milliseconds
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["model", "pandas"])
-        chunk = max(1, len(tasks) // (workers * 16))
-        outputs = []
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for output in pool.map(_execute, tasks, chunksize=chunk):
-                outputs.append(output)
-                progress.update()
-        return outputs
+    pending = [(index, job, run_seed(root, index)) for index, job in enumerate(jobs) if not store.stored[index]]
+    owned = backend is None
+    backend = backend or make_backend(workers=workers if workers > 1 and len(pending) > 1 else None)
+    progress = tqdm(total=len(jobs), initial=len(jobs) - len(pending), desc=description or module_name, unit="run",
+                    disable=None, leave=False)
+    try:
+        for (index, job, seed), output in backend.run(functools.partial(_execute, module_name), pending):
+            if isinstance(output, Failure):
+                raise RuntimeError(f"run {index} could not be completed: {output.reason}")  # noqa: TRY004
+            store.add(index, tables_of(job, seed, output))
+            progress.update()
     finally:
         progress.close()
+        if owned:
+            backend.close()
 
 
-def collect_tables(jobs: Sequence[Job], outputs: Sequence[dict[str, Any]], root: int) -> dict[str, pd.DataFrame]:
-    """Stack the runs' outputs into tables; every row gets the run index, its seed and its conditions.
+def read_store_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """Every table of a results folder as pandas, by name (``runs`` first)."""
+    from model.store import read_table, table_names
 
-    Each output has ``"runs"``: a dict (one row) and optionally further DataFrames by table name.
-    """
-    rows: dict[str, list[pd.DataFrame]] = {}
-    run_rows = []
-    for index, (job, output) in enumerate(zip(jobs, outputs, strict=True)):
-        keys = {"run": index, "seed": run_seed(root, index), **job.conditions}
-        run_rows.append({**keys, **output.get(RUNS_TABLE, {})})
-        for name, frame in output.items():
-            if name == RUNS_TABLE:
-                continue
-            frame = frame.copy()
-            for position, (key, value) in enumerate(keys.items()):
-                frame.insert(position, key, value)
-            rows.setdefault(name, []).append(frame)
-    tables = {RUNS_TABLE: pd.DataFrame(run_rows)}
-    for name, frames in rows.items():
-        tables[name] = pd.concat(frames, ignore_index=True)
-    return tables
+    return {name: read_table(folder, name).to_pandas() for name in table_names(folder)}
 
 
 # ====================================================================== statistics
@@ -305,100 +287,109 @@ def crossing(x: Sequence[float], y: Sequence[float], level: float = 0.0, *, log_
 
 
 # ====================================================================== writing and reading results
-def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
-    """``runs`` as CSV (readable anywhere), every other table as Parquet; returns file names by table."""
-    files = {}
-    for name, frame in tables.items():
-        if name == RUNS_TABLE:
-            target = folder / f"{name}.csv"
-            frame.to_csv(target, index=False)
-        else:
-            target = folder / f"{name}.parquet"
-            frame.to_parquet(target, index=False)
-        files[name] = target.name
-    return files
-
-
 def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
-    """The tables of a finished experiment folder, by name (as listed in its manifest)."""
+    """The tables of a finished experiment folder, by name; a one-line error if they are not there."""
+    from model.store import RUNS, table_names
+
     folder = Path(folder)
-    manifest = read_manifest(folder)
-    tables = {}
-    for name, file_name in manifest["tables"].items():
-        path = folder / file_name
-        if not path.exists():
-            raise UsageError(f"{str(folder)!r} lacks {file_name}, which its manifest lists; rerun the experiment")
-        tables[name] = pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
-    return tables
+    read_manifest(folder)
+    if RUNS not in table_names(folder):
+        raise UsageError(f"{str(folder)!r} holds the figures but not the tables they were drawn from; rerun the "
+                         f"experiment (engagement experiment NAME --out {folder} --overwrite)")
+    return read_store_tables(folder)
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
     """The manifest of an experiment folder (UsageError if there is none)."""
-    path = Path(folder) / MANIFEST
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise UsageError(f"{str(folder)!r} holds no experiment results ({MANIFEST} missing)") from None
-    except (OSError, json.JSONDecodeError) as error:
-        raise UsageError(f"cannot read {path}: {error}") from None
+    from model.store import read_manifest as read
 
-
-def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, default=_plain) + "\n")
+    manifest = read(folder)
+    if not isinstance(manifest.get("experiment"), str):
+        raise UsageError(f"{str(folder)!r} holds no experiment (its manifest names none)")
+    return manifest
 
 
 def check_run_arguments(workers: int, seed: int) -> None:
     """Bad ``--workers`` or ``--seed``: one-line usage error."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise UsageError(f"--workers = {workers!r} must be a whole number >= 1")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise UsageError(f"--seed = {seed!r} must be a whole number >= 0")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**128:
+        raise UsageError(f"--seed = {seed!r} must be a whole number from 0 to 2**128 - 1")
+
+
+def default_folder(name: str, quick: bool) -> Path:
+    """``results/NAME`` for the full experiment; ``results/quick/NAME`` for ``--quick``, so that a quick
+    try never replaces the committed full-mode results."""
+    return RESULTS_DIR / "quick" / name if quick else RESULTS_DIR / name
+
+
+#: Manifest entries that must agree for ``--resume`` to continue an experiment.
+_SAME_EXPERIMENT = ("experiment", "quick", "root_seed", "n_runs", "design")
 
 
 def execute(module: Any, quick: bool = False, out: str | Path | None = None, workers: int = 1,
-            seed: int = DEFAULT_SEED) -> Path:
+            seed: int = DEFAULT_SEED, *, resume: bool = False, overwrite: bool = False,
+            backend: Any = None) -> Path:
     """Run an experiment module end to end: jobs, tables, manifest, figures; returns the folder.
 
     ``module`` provides NAME, CLAIMS, TITLE, TABLES, ``design(quick, seed)``, ``run_job(job, seed)``,
-    ``headline(tables, manifest)`` and ``plot(folder, figure_dir)``.
+    ``headline(tables, manifest)`` and ``plot(folder, figure_dir)``. Each run is stored as it finishes
+    (``model.store``), so an interrupted experiment continues with ``resume=True``; a folder that holds
+    results is refused unless ``resume`` or ``overwrite`` (which replaces them once the new ones are complete).
     """
+    from model.store import TableStore, claim, disk_error_message, replace_contents, write_manifest
+
     check_run_arguments(workers, seed)
-    out_dir = prepare_output_dir(out if out is not None else RESULTS_DIR / module.NAME)
+    out_dir = Path(out) if out is not None else default_folder(module.NAME, quick)
     started = time.perf_counter()
     design = module.design(quick, seed)
-    # the canonical module name, also under ``python -m experiments.NAME`` (where it is __main__)
-    outputs = run_jobs(f"experiments.{module.NAME}", design.jobs, seed, workers, module.NAME)
-    tables = collect_tables(design.jobs, outputs, seed)
-    run_seconds = time.perf_counter() - started
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    lock = claim(out_dir, resume=resume, overwrite=overwrite)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir)) if overwrite else None
+    root = staging or out_dir
     try:
-        files = write_tables(staging, tables)
         manifest: dict[str, Any] = {
-            "experiment": module.NAME,
-            "claims": list(module.CLAIMS),
-            "title": module.TITLE,
-            "quick": bool(quick),
-            "root_seed": int(seed),
-            "workers": int(workers),
-            "runs": len(design.jobs),
-            "design": design.description,
-            "tables": files,
-            "table_descriptions": module.TABLES,
-            **provenance(),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
+            "format": FORMAT, "kind": "experiment",
+            "experiment": module.NAME, "claims": list(module.CLAIMS), "title": module.TITLE,
+            "quick": bool(quick), "root_seed": int(seed), "workers": int(workers), "n_runs": len(design.jobs),
+            "runs": len(design.jobs), "design": _plain_json(design.description),
+            "table_descriptions": module.TABLES, **provenance(),
+            "python": platform.python_version(), "numpy": np.__version__,
             "command": f"engagement experiment {module.NAME}{' --quick' if quick else ''} --seed {seed}",
+            "status": "running",
         }
+        if resume and (out_dir / MANIFEST).exists():
+            _check_same_experiment(out_dir, manifest)
+        write_manifest(root, manifest)
+        store = TableStore(root, len(design.jobs), chunk_rows=max(1, len(design.jobs) // 10), flush_seconds=20.0)
+        store.open()
+        try:
+            run_jobs(f"experiments.{module.NAME}", design.jobs, seed, store, workers, module.NAME, backend)
+        finally:
+            store.close()
+        tables = read_store_tables(root)
+        manifest["tables"] = {name: f"{name}/" for name in tables}
         manifest["headline"] = module.headline(tables, manifest)
-        manifest["run_time_seconds"] = round(run_seconds, 2)
-        write_manifest(staging, manifest)  # the figures read the headline numbers from it
-        figures = module.plot(staging, staging, tables=tables)
+        manifest["run_time_seconds"] = round(time.perf_counter() - started, 2)
+        figure_stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
+        figures = module.plot(root, figure_stage, tables=tables)
         manifest["figures"] = sorted(path.name for path in figures)
         manifest["wall_time_seconds"] = round(time.perf_counter() - started, 2)
-        write_manifest(staging, manifest)
-        publish(staging, out_dir)
+        manifest["status"] = "complete"
+        publish(figure_stage, root)
+        write_manifest(root, manifest)
+        if staging is not None:
+            replace_contents(out_dir, staging)
+    except OSError as error:
+        raise UsageError(disk_error_message(error, out_dir)) from None
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what finished is stored; say so in the manifest
+        if staging is None and (root / MANIFEST).exists():
+            manifest["status"] = "interrupted"
+            write_manifest(root, manifest)
+        raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        lock.release()
     print(f"{module.NAME} ({', '.join(module.CLAIMS)}): {len(design.jobs)} runs in "
           f"{manifest['wall_time_seconds']:.1f} s{' (quick)' if quick else ''}")
     for line in manifest["headline"].get("text", []):
@@ -407,17 +398,38 @@ def execute(module: Any, quick: bool = False, out: str | Path | None = None, wor
     return out_dir
 
 
+def _check_same_experiment(folder: Path, new: dict[str, Any]) -> None:
+    old = read_manifest(folder)
+    for key in _SAME_EXPERIMENT:
+        if old.get(key) != new.get(key):
+            raise UsageError(f"{str(folder)!r} holds another run of the experiment: '{key}' is {old.get(key)!r} "
+                             f"there and {new.get(key)!r} now; use another folder or --overwrite")
+
+
+def _plain_json(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=_plain))
+
+
 def redraw(module: Any, folder: str | Path) -> list[Path]:
     """Redraw an experiment's figures from its stored tables, publishing them into ``folder``."""
+    from model.store import FolderLock, StoreError
+
     folder = Path(folder)
     read_manifest(folder)
-    prepare_output_dir(folder)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    tables = read_tables(folder)
     try:
-        figures = module.plot(folder, staging)
-        publish(staging, folder)
+        lock = FolderLock(folder).acquire()
+    except OSError as error:
+        raise StoreError(f"{str(folder)!r} is not writable: {error.strerror}") from None
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+        try:
+            figures = module.plot(folder, staging, tables=tables)
+            publish(staging, folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        lock.release()
     return [folder / path.name for path in figures]
 
 

@@ -128,8 +128,8 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
 
 def representative_run(runs: pd.DataFrame) -> int:
     """The run whose final Gini is the median one (a typical world for the stacked plot)."""
-    order = runs.sort_values(["gini", "run"]).reset_index(drop=True)
-    return int(order.loc[(len(order) - 1) // 2, "run"])
+    order = runs.sort_values(["gini", "run_id"]).reset_index(drop=True)
+    return int(order.loc[(len(order) - 1) // 2, "run_id"])
 
 
 # ====================================================================== figure
@@ -167,7 +167,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
 
         # (a) engagement shares of one typical world
         world = representative_run(runs)
-        table = shares[shares["run"] == world].pivot_table(index="step", columns="company", values="share",
+        table = shares[shares["run_id"] == world].pivot_table(index="step", columns="company", values="share",
                                                           fill_value=0.0)
         table = table.reindex(range(int(series["step"].max()) + 1), fill_value=0.0)
         ranked = table.max().sort_values(ascending=False)
@@ -227,9 +227,10 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         return save(fig, figure_dir / NAME)
 
 
-def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED) -> Path:
+def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,
+        **options: bool) -> Path:
     """Run the experiment and write its data, figures and manifest into ``out`` (default results/displacement)."""
-    return execute(sys.modules[__name__], quick, out, workers, seed)
+    return execute(sys.modules[__name__], quick, out, workers, seed, **options)
 
 
 if __name__ == "__main__":

@@ -117,9 +117,9 @@ def lorenz_table(companies: pd.DataFrame, survivors_only: bool = False) -> pd.Da
 
     frame = companies[companies["alive"]] if survivors_only else companies
     curves = []
-    for (run, horizon), group in frame.groupby(["run", "horizon"], sort=True):
+    for (run, horizon), group in frame.groupby(["run_id", "horizon"], sort=True):
         x, y = lorenz_curve(group["share"].to_numpy())
-        curves.append(pd.DataFrame({"run": run, "horizon": horizon, "population": GRID,
+        curves.append(pd.DataFrame({"run_id": run, "horizon": horizon, "population": GRID,
                                     "engagement": np.interp(GRID, x, y)}))
     return pd.concat(curves, ignore_index=True)
 
@@ -127,10 +127,10 @@ def lorenz_table(companies: pd.DataFrame, survivors_only: bool = False) -> pd.Da
 def rank_table(companies: pd.DataFrame) -> pd.DataFrame:
     """Per run and horizon, the shares of companies with positive share by rank (1 = largest)."""
     frames = []
-    for (run, horizon), group in companies.groupby(["run", "horizon"], sort=True):
+    for (run, horizon), group in companies.groupby(["run_id", "horizon"], sort=True):
         shares = np.sort(group["share"].to_numpy())[::-1]
         shares = shares[shares > 0]
-        frames.append(pd.DataFrame({"run": run, "horizon": horizon, "rank": np.arange(1, shares.size + 1),
+        frames.append(pd.DataFrame({"run_id": run, "horizon": horizon, "rank": np.arange(1, shares.size + 1),
                                     "share": shares}))
     return pd.concat(frames, ignore_index=True)
 
@@ -187,7 +187,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
     tables = tables if tables is not None else read_tables(out)
     figure_dir = Path(figure_dir if figure_dir is not None else out)
     runs, series, companies, horizons = tables["runs"], tables["timeseries"], tables["companies"], tables["horizons"]
-    replicates = runs["run"].nunique()
+    replicates = runs["run_id"].nunique()
     stats = horizon_summary(horizons)
     marks = sorted(stats)
     colour_of = {h: PALETTE[i] for i, h in enumerate(marks)}
@@ -217,7 +217,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         smallest = []
         for i, h in enumerate(marks):
             mine = ranks[ranks["horizon"] == h]
-            present = mine.groupby("rank")["run"].nunique()
+            present = mine.groupby("rank")["run_id"].nunique()
             common = present.index[present >= 0.5 * replicates]
             by_rank = summarise(mine[mine["rank"].isin(common)], "rank", ["share"])
             if by_rank.empty:
@@ -310,9 +310,10 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         return save(fig, figure_dir / NAME)
 
 
-def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED) -> Path:
+def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,
+        **options: bool) -> Path:
     """Run the experiment and write its data, figures and manifest into ``out`` (default results/few_winners)."""
-    return execute(sys.modules[__name__], quick, out, workers, seed)
+    return execute(sys.modules[__name__], quick, out, workers, seed, **options)
 
 
 if __name__ == "__main__":

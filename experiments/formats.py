@@ -199,8 +199,8 @@ def _snapshot(table: Any, size: int) -> dict[str, np.ndarray]:
 # ====================================================================== analysis
 def retained(maintenance: pd.DataFrame) -> pd.DataFrame:
     """Per run, group and step: engagement relative to the step before the stop (since_stop = 0)."""
-    base = maintenance[maintenance["since_stop"] == 0].set_index(["run", "group"])["engagement"]
-    frame = maintenance.join(base.rename("base"), on=["run", "group"])
+    base = maintenance[maintenance["since_stop"] == 0].set_index(["run_id", "group"])["engagement"]
+    frame = maintenance.join(base.rename("base"), on=["run_id", "group"])
     frame = frame[frame["base"] > 0].copy()
     frame["retained"] = frame["engagement"] / frame["base"]
     return frame
@@ -220,7 +220,7 @@ def pooled_retained(frame: pd.DataFrame) -> pd.DataFrame:
 def half_lives(frame: pd.DataFrame) -> pd.DataFrame:
     """Per run of the stopped group: steps after the stop until engagement first falls to half (interpolated)."""
     rows = []
-    for (run, name), group in frame[frame["group"] == "stopped"].groupby(["run", "format"]):
+    for (run, name), group in frame[frame["group"] == "stopped"].groupby(["run_id", "format"]):
         group = group.sort_values("since_stop")
         t, r = group["since_stop"].to_numpy(), group["retained"].to_numpy()
         below = np.flatnonzero(r <= 0.5)
@@ -229,7 +229,7 @@ def half_lives(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             i = below[0]
             value = t[i - 1] + (r[i - 1] - 0.5) / (r[i - 1] - r[i]) * (t[i] - t[i - 1])
-        rows.append({"run": run, "format": name, "half_life": value})
+        rows.append({"run_id": run, "format": name, "half_life": value})
     return pd.DataFrame(rows)
 
 
@@ -331,9 +331,9 @@ def _plot_market(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list[Path
 
         # (d) the article's mix: where the firms are against where the engagement goes
         article = final[final["part"] == "article"]
-        totals = article.groupby("run")["entered"].transform("sum")
+        totals = article.groupby("run_id")["entered"].transform("sum")
         article = article.assign(company_share=article["entered"] / totals,
-                                 winner_share=article["winners"] / article.groupby("run")["winners"].transform("sum")
+                                 winner_share=article["winners"] / article.groupby("run_id")["winners"].transform("sum")
                                  .replace(0, np.nan))
         stats = summarise(article, "format_name", ["company_share", "share", "winner_share"]).set_index("format_name")
         positions = np.arange(len(FORMAT_ORDER))
@@ -450,9 +450,10 @@ def _plot_maintenance(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list
         return save(fig, figure_dir / f"{NAME}_maintenance")
 
 
-def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED) -> Path:
+def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,
+        **options: bool) -> Path:
     """Run the experiment and write its data, figures and manifest into ``out`` (default results/formats)."""
-    return execute(sys.modules[__name__], quick, out, workers, seed)
+    return execute(sys.modules[__name__], quick, out, workers, seed, **options)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ def focus_bins(companies: pd.DataFrame) -> pd.DataFrame:
     """Per run and focus bin: share of companies alive and share that are winners."""
     frame = companies.copy()
     frame["focus_bin"] = np.minimum((frame["focus"] * 5).astype(int), 4)
-    grouped = frame.groupby(["run", "scatter_penalty", "focus_bin"], observed=True)
+    grouped = frame.groupby(["run_id", "scatter_penalty", "focus_bin"], observed=True)
     return grouped.agg(survival=("alive", "mean"), winning=("winner", "mean")).reset_index()
 
 
@@ -125,7 +125,7 @@ def cohorts(companies: pd.DataFrame) -> pd.DataFrame:
     frame = companies.dropna(subset=["survived_to_age"]).copy()
     labels = ["founders"] + [f"{a + 1}–{b}" for a, b in itertools.pairwise(COHORT_EDGES)]
     frame["cohort"] = pd.cut(frame["entry_step"], [-1, *COHORT_EDGES], labels=labels)
-    grouped = frame.groupby(["run", "cohort"], observed=True)
+    grouped = frame.groupby(["run_id", "cohort"], observed=True)
     table = grouped.agg(survival=("survived_to_age", "mean"), share=("share_at_age", "mean")).reset_index()
     table["cohort_index"] = table["cohort"].cat.codes
     return table
@@ -286,9 +286,10 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         return save(fig, figure_dir / NAME)
 
 
-def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED) -> Path:
+def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,
+        **options: bool) -> Path:
     """Run the experiment and write its data, figures and manifest into ``out`` (default results/strategy)."""
-    return execute(sys.modules[__name__], quick, out, workers, seed)
+    return execute(sys.modules[__name__], quick, out, workers, seed, **options)
 
 
 if __name__ == "__main__":

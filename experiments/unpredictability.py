@@ -221,9 +221,10 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         return save(fig, figure_dir / NAME)
 
 
-def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED) -> Path:
+def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,
+        **options: bool) -> Path:
     """Run the experiment and write its data, figures and manifest into ``out`` (default results/unpredictability)."""
-    return execute(sys.modules[__name__], quick, out, workers, seed)
+    return execute(sys.modules[__name__], quick, out, workers, seed, **options)
 
 
 if __name__ == "__main__":

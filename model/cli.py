@@ -64,8 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler ending a job, ``kill``): handled like Ctrl-C, so finished work is stored."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         args = build_parser().parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler
@@ -77,9 +90,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:  # invalid parameters and specifications
         print(f"engagement: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("engagement: interrupted", file=sys.stderr)
-        return 130
+    except OSError as error:  # disk full, read-only folder... while writing results
+        from .store import disk_error_message
+
+        print(f"engagement: error: {disk_error_message(error, getattr(error, 'filename', None) or 'the results')}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except RuntimeError as error:  # a run the infrastructure could not complete, a lost cluster
+        print(f"engagement: stopped: {error}; finished runs are stored, continue with --resume", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as interrupt:
+        how = "terminated" if isinstance(interrupt, Terminated) else "interrupted"
+        print(f"engagement: {how}; finished runs are stored, continue with --resume", file=sys.stderr)
+        return 143 if isinstance(interrupt, Terminated) else 130
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
 
 
 # ====================================================================== helpers shared by subcommands
@@ -95,25 +121,6 @@ def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
         except json.JSONDecodeError:
             values[name.strip()] = raw
     return values
-
-
-def prepare_output_dir(path: str | Path) -> Path:
-    """Create the output folder (and parents) and check it is writable; UsageError otherwise."""
-    out = Path(path)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".probe-"):
-            pass
-    except OSError as error:
-        raise UsageError(f"output folder {str(out)!r} is not writable: {error.strerror}") from None
-    return out
-
-
-def publish(staging: Path, out: Path) -> None:
-    """Move every file of a finished staging folder into ``out`` (each move is atomic)."""
-    for item in sorted(staging.iterdir()):
-        item.replace(out / item.name)
-    shutil.rmtree(staging, ignore_errors=True)
 
 
 #: How an undefined metric (NaN, e.g. losers per winner without winners) is shown to people.
@@ -186,37 +193,56 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[], dest="assignments",
                         help="set one parameter (repeatable); applied after --config")
     parser.add_argument("--steps", type=int, default=100, help="steps to run (default 100)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed, a whole number >= 0 (default 0)")
     parser.add_argument("--out", default="results/run", metavar="DIR", help="output folder (default results/run)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the results in DIR (they stay until the new ones are complete)")
     parser.add_argument("--no-figure", action="store_true", help="skip the figure")
 
 
 def run_main(args: argparse.Namespace) -> int:
+    """One run into a results folder (``model.store``): manifest (parameters, seed, summary, provenance),
+    the runs, timeseries and companies tables as Parquet, and the figure; ``engagement export DIR --csv``
+    writes them as CSV."""
     from .params import Params
     from .plotting import plot_run
     from .simulate import simulate
+    from .store import FORMAT, TableStore, claim, disk_error_message, replace_contents, write_manifest
 
     if args.steps < 0:
         raise UsageError(f"--steps = {args.steps} must be >= 0")
+    if not 0 <= args.seed < 2**128:
+        raise UsageError(f"--seed = {args.seed} must be a whole number from 0 to 2**128 - 1")
     params = Params.from_toml(args.config) if args.config else Params()
     overrides = parse_assignments(args.assignments)
     params = params.replace(**overrides) if overrides else params
-    out = prepare_output_dir(args.out)
-    result = simulate(params, steps=args.steps, seed=args.seed)
+    lock = claim(args.out, overwrite=args.overwrite)
+    out = Path(args.out)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
-        meta = {"params": params.to_dict(), "steps": args.steps, "seed": args.seed, **provenance()}
-        (staging / "params.json").write_text(dump_json(meta, indent=2) + "\n")
-        result.timeseries.to_csv(staging / "timeseries.csv", index=False)
-        result.companies.to_csv(staging / "companies.csv", index=False)
-        (staging / "summary.json").write_text(dump_json(result.summary, indent=2) + "\n")
+        result = simulate(params, steps=args.steps, seed=args.seed)
+        manifest = {"format": FORMAT, "kind": "run", "n_runs": 1, "params": params.to_dict(), "steps": args.steps,
+                    "seed": args.seed, "summary": result.summary, "status": "complete", **provenance(),
+                    "command": "engagement run " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["run"] else None}
+        store = TableStore(staging, 1)
+        store.open()
+        store.add(0, {"runs": {**{k: v for k, v in result.summary.items() if k != "seed"}, "seed": args.seed},
+                      "timeseries": result.timeseries, "companies": result.companies})
+        store.close()
         if not args.no_figure:
-            plot_run(result, staging / "run")
-        publish(staging, out)
-    finally:
+            figures = plot_run(result, staging / "run")
+            manifest["figures"] = sorted(path.name for path in figures or [])
+        write_manifest(staging, manifest)
+        replace_contents(out, staging)
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        lock.abandon()  # a folder created for this run is removed again: nothing half-written
+        if isinstance(error, OSError):
+            raise UsageError(disk_error_message(error, out)) from None
+        raise
+    lock.release()
     print(summary_text(result.summary, args.seed))
-    print(f"written to {out}/")
+    print(f"written to {out}/ (tables as CSV: engagement export {out} --csv)")
     return 0
 
 

@@ -132,7 +132,7 @@ def claim(folder: str | Path, *, resume: bool = False, overwrite: bool = False,
         raise StoreError(f"{option} is empty; name a folder")
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise StoreError(f"{option} {str(folder)!r} is a file, not a folder")
+        raise StoreError(f"output folder {str(folder)!r} ({option}) is a file, not a folder")
     try:
         created = not folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
@@ -142,7 +142,7 @@ def claim(folder: str | Path, *, resume: bool = False, overwrite: bool = False,
     except StoreError:
         raise
     except OSError as error:
-        raise StoreError(f"{option} {str(folder)!r} is not writable: {error.strerror}") from None
+        raise StoreError(f"output folder {str(folder)!r} ({option}) is not writable: {error.strerror}") from None
     try:
         remove_leftovers(folder)
         held = results_in(folder)

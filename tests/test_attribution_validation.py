@@ -42,7 +42,7 @@ def check_files(out: Path, manifest: dict, figure: str) -> None:
     assert not [n for n in names if n.startswith(".staging")]
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == manifest["runs"]
-    assert [int(s) for s in runs["seed"]] == [run_seed(SEED, i) for i in runs["run"]]
+    assert [int(s) for s in runs["seed"]] == [run_seed(SEED, i) for i in runs["run_id"]]
 
 
 @pytest.fixture(scope="module")

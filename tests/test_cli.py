@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from model.cli import main
+from model.store import read_frame, read_manifest, verify
 
 ENGAGEMENT = [sys.executable, "-m", "model.cli"]
 SMALL = ["--set", "n_users=300", "--set", "n_companies=10", "--steps", "20"]
@@ -22,22 +23,30 @@ def test_run_writes_every_output(tmp_path):
     out = tmp_path / "run"
     done = run_cli("run", *SMALL, "--seed", "3", "--out", str(out))
     assert done.returncode == 0, done.stderr
-    assert {"params.json", "timeseries.csv", "companies.csv", "summary.json", "run.png", "run.svg"} <= {
-        p.name for p in out.iterdir()}
-    meta = json.loads((out / "params.json").read_text())
+    assert {"manifest.json", "runs", "timeseries", "companies", "run.png", "run.svg"} <= {p.name for p in out.iterdir()}
+    assert verify(out) == []
+    meta = strict_json((out / "manifest.json").read_text())
+    assert meta["kind"] == "run"
     assert meta["params"]["n_users"] == 300
     assert meta["seed"] == 3
     assert "package_version" in meta
     assert "git_commit" in meta
-    summary = strict_json((out / "summary.json").read_text())
-    timeseries = pd.read_csv(out / "timeseries.csv")
+    summary = meta["summary"]
+    timeseries = read_frame(out, "timeseries")
     assert len(timeseries) == 21
+    assert (timeseries["run_id"] == 0).all()
     assert summary["gini"] == pytest.approx(timeseries["gini"].iloc[-1])
-    companies = pd.read_csv(out / "companies.csv")
+    companies = read_frame(out, "companies")
     assert companies["alive"].sum() == summary["survivors"]
+    runs = read_frame(out)
+    assert runs.loc[0, "seed"] == 3
+    assert runs.loc[0, "gini"] == pytest.approx(summary["gini"])
     assert "20 steps, seed 3" in done.stdout
     assert "Gini" in done.stdout
-    strict_json((out / "params.json").read_text())
+    # the same tables as CSV for any program
+    assert main(["export", str(out), "--csv"]) == 0
+    assert pd.read_csv(out / "timeseries.csv")["gini"].iloc[-1] == pytest.approx(summary["gini"])
+    assert pd.read_csv(out / "runs.csv")["seed"].tolist() == ["s3"]
 
 
 def strict_json(text: str):
@@ -56,7 +65,7 @@ def test_summary_and_printout_follow_the_metric_declarations(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", *SMALL, "--set", "maturity_age=30", "--out", str(out), "--no-figure"]) == 0
     printed = capsys.readouterr().out
-    summary = strict_json((out / "summary.json").read_text())
+    summary = read_manifest(out)["summary"]
     assert set(summary) == {*SUMMARY_KEYS, "steps", "seed"}
     assert summary["loser_winner_ratio"] is None
     assert summary["cohort"] == summary["winners"] == summary["losers"] == 0
@@ -71,7 +80,7 @@ def test_summary_and_printout_follow_the_metric_declarations(tmp_path, capsys):
     assert summary["relationships_per_user"] > 0
     # a defined ratio is printed as a number
     assert main(["run", *SMALL, "--set", "maturity_age=5", "--out", str(tmp_path / "r2"), "--no-figure"]) == 0
-    ratio = strict_json((tmp_path / "r2" / "summary.json").read_text())["loser_winner_ratio"]
+    ratio = read_manifest(tmp_path / "r2")["summary"]["loser_winner_ratio"]
     line = next(line for line in capsys.readouterr().out.splitlines() if "loser_winner_ratio" in line)
     assert ratio is None or line.split()[1] == f"{ratio:.3f}"
 
@@ -83,7 +92,7 @@ def test_format_table_and_new_parameters_from_set_and_toml(tmp_path):
     assert main(["run", "--config", str(config), "--set", "depth_dialogue=1.2", "--set", "outside_option=1.5",
                  "--set", "runway_spread=0.2", "--set", "n_users=200", "--set", "n_companies=5", "--steps", "3",
                  "--out", str(out), "--no-figure"]) == 0
-    params = strict_json((out / "params.json").read_text())["params"]
+    params = strict_json((out / "manifest.json").read_text())["params"]
     assert (params["depth_dialogue"], params["cost_topic_community"], params["initial_bond"]) == (1.2, 2.0, 0.4)
     assert (params["outside_option"], params["runway_spread"]) == (1.5, 0.2)
     assert "social_sample" not in params
@@ -95,7 +104,7 @@ def test_config_file_then_set_overrides(tmp_path):
     out = tmp_path / "o"
     assert main(["run", "--config", str(config), "--set", "social_influence=2", "--steps", "5",
                  "--out", str(out), "--no-figure"]) == 0
-    params = json.loads((out / "params.json").read_text())["params"]
+    params = json.loads((out / "manifest.json").read_text())["params"]
     assert (params["n_users"], params["n_companies"], params["social_influence"]) == (250, 7, 2.0)
 
 
@@ -161,4 +170,4 @@ def test_failed_run_leaves_nothing_half_written(tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert cli.main(["run", "--set", "n_users=200", "--set", "n_companies=5", "--steps", "3",
                      "--out", str(out)]) == 2
-    assert list(Path(out).iterdir()) == []
+    assert not out.exists()  # created for the run, removed again with nothing in it

@@ -58,7 +58,7 @@ def check_files(out: Path, manifest: dict, figures: set[str]) -> None:
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == manifest["runs"]
     # every run's seed is the one spawned from the root seed by its index
-    assert [int(s) for s in runs["seed"]] == [run_seed(SEED, i) for i in runs["run"]]
+    assert [int(s) for s in runs["seed"]] == [run_seed(SEED, i) for i in runs["run_id"]]
 
 
 # ====================================================================== fixtures: one quick run each
@@ -109,17 +109,17 @@ def test_few_winners_cohort_losers_and_concentration_at_three_horizons(few_winne
     runs, horizons, companies = tables["runs"], tables["horizons"], tables["companies"]
     assert len(runs) >= 6
     # every run is read at 100, 200 and 400 steps, and the headline speaks of each horizon
-    assert all(tuple(sorted(h)) == (100, 200, 400) for _, h in horizons.groupby("run")["horizon"])
+    assert all(tuple(sorted(h)) == (100, 200, 400) for _, h in horizons.groupby("run_id")["horizon"])
     assert set(manifest["headline"]["horizons"]) == {"100", "200", "400"}
     for horizon in (100, 200, 400):
         assert any(line.startswith(f"after {horizon} steps") for line in manifest["headline"]["text"])
     # the per-company cohort flags agree with the model's own counts
-    flags = companies.groupby(["run", "horizon"])[["in_cohort", "winner"]].sum()
-    counts = horizons.set_index(["run", "horizon"])
+    flags = companies.groupby(["run_id", "horizon"])[["in_cohort", "winner"]].sum()
+    counts = horizons.set_index(["run_id", "horizon"])
     assert (flags["in_cohort"] == counts["cohort"]).all()
     assert (flags["winner"] == counts["winners"]).all()
-    assert (companies.groupby(["run", "horizon"])["share"].sum() - 1).abs().max() < 1e-9
-    assert (tables["timeseries"].groupby("run")["step"].max() == 400).all()
+    assert (companies.groupby(["run_id", "horizon"])["share"].sum() - 1).abs().max() < 1e-9
+    assert (tables["timeseries"].groupby("run_id")["step"].max() == 400).all()
     for horizon, group in horizons.groupby("horizon"):
         # exited companies hold 0: concentration over all entrants is never below the survivors'
         assert (group["gini"] >= group["gini_survivors"] - 1e-12).all()
@@ -208,7 +208,7 @@ def test_formats_shares_survival_and_maintenance(formats):
     check_files(out, manifest, {"formats", "formats_maintenance"})
     final = tables["format_final"]
     mixed = final[final["part"] == "mixed"].groupby("format_name")[["share", "alive", "entered"]].sum()
-    runs_mixed = final[final["part"] == "mixed"]["run"].nunique()
+    runs_mixed = final[final["part"] == "mixed"]["run_id"].nunique()
     share = mixed["share"] / runs_mixed
     assert share.sum() == pytest.approx(1.0)
     # cohort winners are a subset of the cohort, the cohort of the companies that entered
@@ -221,7 +221,7 @@ def test_formats_shares_survival_and_maintenance(formats):
     # too coarse to test
     article = final[final["part"] == "article"]
     communities = article[article["format_name"].isin(["brand_community", "topic_community"])]
-    assert (communities.groupby("run")["share"].sum() < 0.05).mean() >= 0.75
+    assert (communities.groupby("run_id")["share"].sum() < 0.05).mean() >= 0.75
     assert communities["entered"].sum() < 0.2 * article["entered"].sum()
     # C7: companies that stop maintaining lose nearly all their engagement to those that keep maintaining
     # (pooled over formats: under 3% of theirs in the quick runs), and earn less since the stop in every format

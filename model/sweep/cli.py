@@ -22,6 +22,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
                        help="start a Dask LocalCluster with N single-threaded workers on 127.0.0.1")
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster")
     parser.add_argument("--resume", action="store_true", help="continue the sweep in DIR, skipping stored runs")
+    parser.add_argument("--overwrite", action="store_true", help="replace whatever DIR holds with a new sweep")
     parser.add_argument("--retry-failed", action="store_true", help="like --resume, and run failed runs again")
     parser.add_argument("--seed", type=int, metavar="N", help="root seed (overrides the spec's seed)")
     parser.add_argument("--runs-per-task", type=int, default=1, metavar="K",
@@ -43,11 +44,9 @@ def sweep_main(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
     try:
         report = run_sweep(spec, out, workers=args.workers, dask_workers=args.dask_workers, scheduler=args.scheduler,
-                           resume=args.resume, retry_failed=args.retry_failed, progress=not args.no_progress,
+                           resume=args.resume, retry_failed=args.retry_failed, overwrite=args.overwrite,
+                           progress=not args.no_progress,
                            chunk_rows=args.chunk_rows, runs_per_task=args.runs_per_task)
-    except KeyboardInterrupt:
-        print(f"engagement: finished runs are stored in {out}/; continue with --resume", file=sys.stderr)
-        raise
     except RuntimeError as error:  # the cluster went away: what finished is stored
         print(f"engagement: sweep stopped: {error}; finished runs are stored in {out}/, continue with --resume",
               file=sys.stderr)
@@ -63,13 +62,14 @@ def sweep_main(args: argparse.Namespace) -> int:
 
 # ====================================================================== engagement export
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", metavar="DIR", help="sweep folder")
-    parser.add_argument("--csv", action="store_true", help="write runs.csv (and timeseries.csv) sorted by run id")
+    parser.add_argument("dir", metavar="DIR", help="results folder (of a run, an experiment or a sweep)")
+    parser.add_argument("--csv", action="store_true",
+                        help="write each table as NAME.csv (runs.csv, timeseries.csv...) sorted by run id")
     parser.add_argument("--out", metavar="DIR", help="where to write the files (default: the sweep folder)")
 
 
 def export_main(args: argparse.Namespace) -> int:
-    from .store import export_csv
+    from ..store import export_csv
 
     if not args.csv:
         raise ValueError("choose an export format: --csv")
@@ -91,8 +91,10 @@ def add_analyze_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def analyze_main(args: argparse.Namespace) -> int:
+    from ..store import require_verified
     from .sensitivity import analyze
 
+    require_verified(args.dir, allow_incomplete=True)
     results = analyze(args.dir, args.method, args.outcome, conf_level=args.conf_level, resamples=args.resamples,
                       out=args.out, figure=not args.no_figure)
     target = Path(args.out) if args.out else Path(args.dir) / "analysis"
