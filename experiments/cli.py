@@ -90,9 +90,10 @@ def experiment_main(args: argparse.Namespace) -> int:
 # ====================================================================== engagement plot
 def add_plot_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", metavar="DIR", help="folder of a finished experiment or sweep (with manifest.json)")
-    parser.add_argument("--outcome", action="append", metavar="METRIC",
-                        help="sweeps: outcome to plot (repeatable; default: the spec's first outcome)")
-    parser.add_argument("--title", help="sweeps: a title of your own (for a claim or conclusion)")
+    from model.sweep.plot import add_sweep_plot_arguments
+
+    group = parser.add_argument_group("sweeps", "options for a sweep folder")
+    add_sweep_plot_arguments(group)  # type: ignore[arg-type]
     add_figure_arguments(parser)
 
 
@@ -105,12 +106,16 @@ def plot_main(args: argparse.Namespace) -> int:
     with figure_options(lang=args.lang, extra_formats=("pdf",) if args.pdf else ()):
         if manifest.get("kind") == "sweep" or "spec" in manifest:
             require_verified(args.folder, allow_incomplete=True)
-            from model.sweep.plot import plot_sweep
+            from model.sweep.plot import sweep_plot_main
 
-            written = plot_sweep(args.folder, outcomes=args.outcome, title=args.title)
+            written = sweep_plot_main(args.folder, args)
         else:
             from .common import redraw
 
+            given = [f"--{name}" for name in ("outcome", "by", "title", "caption")
+                     if getattr(args, name) is not None] + (["--kind"] if args.kind != "auto" else [])
+            if given:
+                raise UsageError(f"{', '.join(given)} apply to sweep folders; {args.folder} holds an experiment")
             name = manifest.get("experiment")
             if not isinstance(name, str):
                 raise UsageError(f"{args.folder}/manifest.json names no experiment or sweep")

@@ -370,6 +370,7 @@ def execute(module: Any, quick: bool = False, out: str | Path | None = None, wor
         manifest["tables"] = {name: f"{name}/" for name in tables}
         manifest["headline"] = module.headline(tables, manifest)
         manifest["run_time_seconds"] = round(time.perf_counter() - started, 2)
+        write_manifest(root, manifest)  # the figures read the headline numbers from it
         figure_stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
         figures = module.plot(root, figure_stage, tables=tables)
         manifest["figures"] = sorted(path.name for path in figures)

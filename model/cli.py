@@ -84,20 +84,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
     except UsageError as error:
-        print(f"engagement: error: {error}" if not str(error).startswith("engagement") else f"{error}",
-              file=sys.stderr)
+        text = one_line(str(error))
+        print(text if text.startswith("engagement") else f"engagement: error: {text}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as error:  # invalid parameters and specifications
-        print(f"engagement: error: {error}", file=sys.stderr)
+        print(f"engagement: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:  # disk full, read-only folder... while writing results
         from .store import disk_error_message
 
-        print(f"engagement: error: {disk_error_message(error, getattr(error, 'filename', None) or 'the results')}",
-              file=sys.stderr)
+        where = getattr(error, "filename", None) or "the results"
+        print(f"engagement: error: {one_line(disk_error_message(error, where))}", file=sys.stderr)
         return EXIT_USAGE
     except RuntimeError as error:  # a run the infrastructure could not complete, a lost cluster
-        print(f"engagement: stopped: {error}; finished runs are stored, continue with --resume", file=sys.stderr)
+        print(f"engagement: stopped: {one_line(str(error))}; finished runs are stored, continue with --resume",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt as interrupt:
         how = "terminated" if isinstance(interrupt, Terminated) else "interrupted"
@@ -109,6 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # ====================================================================== helpers shared by subcommands
+def one_line(text: str) -> str:
+    """``text`` as one printable line: control characters from the user's input (a newline in an
+    argument) are shown escaped, so that an error is always exactly one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text.strip())
+
+
 def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
     """``name=value`` strings to a dict; values parsed as JSON when possible (numbers, true, {...})."""
     values: dict[str, Any] = {}
@@ -213,7 +220,7 @@ def run_main(args: argparse.Namespace) -> int:
         raise UsageError(f"--steps = {args.steps} must be >= 0")
     if not 0 <= args.seed < 2**128:
         raise UsageError(f"--seed = {args.seed} must be a whole number from 0 to 2**128 - 1")
-    params = Params.from_toml(args.config) if args.config else Params()
+    params = Params.from_toml(args.config) if args.config is not None else Params()
     overrides = parse_assignments(args.assignments)
     params = params.replace(**overrides) if overrides else params
     lock = claim(args.out, overwrite=args.overwrite)

@@ -18,7 +18,7 @@ from . import metrics
 from .agents import Company
 from .formats import FORMAT_NAMES, format_table
 from .market import CompanyTable, MarketView, UserOutcome
-from .params import Params, check_names, format_shares
+from .params import Params, as_params, check_seed, format_shares
 from .users import ArrayUsers, draw_users
 
 #: The metrics recorded every step, with a label for tables and plots (declared in ``metrics.OUTCOMES``).
@@ -38,9 +38,8 @@ class EngagementModel(mesa.Model):
     """
 
     def __init__(self, params: Params | None = None, *, rng: Any = None, **overrides: Any) -> None:
-        super().__init__(rng=rng)
-        check_names(overrides)
-        self.p = (params or Params()).replace(**overrides) if overrides else (params or Params())
+        super().__init__(rng=check_seed(rng, "rng"))
+        self.p = as_params(params, overrides)
         p = self.p
         self.companies_table = CompanyTable(p.n_companies + int(4 * p.entry_rate * 100) + 8, p.knowledge_half)
         self.companies_by_row: list[Company] = []

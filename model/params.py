@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
+import inspect
 import math
+import os
+import shlex
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
+
+import numpy as np
 
 from .formats import ARTICLE_MIX, FORMAT_ATTRIBUTES, FORMAT_NAMES, FORMATS, format_param
 
@@ -101,26 +107,37 @@ class _ParamsMethods:
     # ---------------------------------------------------------------- construction
     @classmethod
     def create(cls, overrides: Mapping[str, Any] | None = None, /, **more: Any) -> Params:
-        """Like ``Params(**overrides)`` but an unknown name suggests the closest known one."""
+        """Like ``Params(**overrides)`` (``Params(foo=1)`` suggests the closest known name too)."""
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise ParameterError(f"overrides = {short_repr(overrides)} must be a mapping of parameter name to value")
         values = {**(overrides or {}), **more}
         check_names(values)
         return cls(**values)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Params:
-        """Read parameters from TOML: top-level keys, or the keys of a ``[params]`` table."""
-        try:
-            with Path(path).open("rb") as handle:
-                data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as error:
-            raise ValueError(f"malformed TOML in {path}: {error}") from None
-        except UnicodeDecodeError:
-            raise ValueError(f"cannot read {path}: not UTF-8 text") from None
-        except OSError as error:
-            raise ValueError(f"cannot read {path}: {error.strerror}") from None
-        if "params" in data and isinstance(data["params"], dict):
+        """Read parameters from TOML: top-level keys, or the keys of a ``[params]`` table.
+
+        Every problem (missing or unreadable file, not UTF-8, malformed TOML, unknown name, bad value, a
+        sweep specification) raises one ValueError whose message names the file.
+        """
+        where = show_path(path)
+        data = read_toml(path, what="parameter file")
+        if "sweep" in data:
+            raise ValueError(f"{where} is a sweep specification (it has a [sweep] table), not a parameter file; "
+                             f"run it with 'engagement sweep {shlex.quote(os.fsdecode(path))}'")
+        if "params" in data:
+            if not isinstance(data["params"], dict):
+                raise ValueError(f"{where}: 'params' must be a table [params] of parameter = value")
+            others = [key for key in data if key != "params"]
+            if others:
+                raise ValueError(f"{where}: {others[0]!r} is outside the [params] table; put every parameter "
+                                 f"inside [params] (or use no table at all)")
             data = data["params"]
-        return cls.create(data)
+        try:
+            return cls.create(data)
+        except ValueError as error:
+            raise type(error)(f"{where}: {error}") from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values (a copy), ready for ``EngagementModel(**params.to_dict())``."""
@@ -156,25 +173,180 @@ Params.__doc__ = _ParamsMethods.__doc__
 
 
 PARAM_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Params))
+_KNOWN = frozenset(PARAM_NAMES)
+
+
+class ParameterError(ValueError, TypeError):
+    """An unknown parameter name, or an argument of the wrong kind (``params``, ``seed``, ``rng``).
+
+    Both a ValueError (the command line reports it as one line, exit status 2) and a TypeError (what
+    Python raises for an unexpected keyword argument), so either ``except`` catches it.
+    """
+
+
+def did_you_mean(name: Any, choices: Sequence[str]) -> str | None:
+    """The closest of ``choices`` to a mistyped ``name`` (difflib), or None: the one did-you-mean rule of
+    the command line, ``Params``, ``simulate`` and sweep specifications."""
+    close = difflib.get_close_matches(str(name), list(choices), n=1)
+    return close[0] if close else None
+
+
+def unknown_parameter(name: Any, known: Sequence[str] = PARAM_NAMES, *, what: str = "parameter") -> ParameterError:
+    """The error for an unknown name: ``unknown parameter 'x'; did you mean 'y'?``."""
+    close = did_you_mean(name, known)
+    hint = f"; did you mean {close!r}?" if close else "; see 'engagement params'"
+    return ParameterError(f"unknown {what} {short_repr(name)}{hint}")
 
 
 def check_names(values: Mapping[str, Any]) -> None:
-    """Raise ValueError for an unknown parameter name, suggesting the closest known one."""
+    """Raise ParameterError (a ValueError) for an unknown parameter name, suggesting the closest known one."""
     for name in values:
-        if name not in PARAM_NAMES:
-            close = difflib.get_close_matches(name, PARAM_NAMES, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else "; see 'engagement params'"
-            raise ValueError(f"unknown parameter '{name}'{hint}")
+        if name not in _KNOWN:
+            raise unknown_parameter(name)
 
 
+_generated_init = Params.__init__
+
+
+@functools.wraps(_generated_init)
+def _init(self: Any, *args: Any, **kwargs: Any) -> None:
+    check_names(kwargs)  # Params(foo=1): the did-you-mean error instead of a bare TypeError
+    _generated_init(self, *args, **kwargs)
+
+
+_init.__signature__ = inspect.signature(_generated_init)  # type: ignore[attr-defined]
+Params.__init__ = _init
+
+
+_FIELD_BY_NAME = {f.name: f for f in dataclasses.fields(Params)}
+
+
+def check_value(name: str, value: Any) -> Any:
+    """One parameter's validated, normalised value (what ``Params(name=value)`` would hold), or ValueError."""
+    if name not in _FIELD_BY_NAME:
+        raise unknown_parameter(name)
+    return _check(_FIELD_BY_NAME[name], value)
+
+
+def as_params(params: Any = None, overrides: Mapping[str, Any] | None = None) -> Params:
+    """``params`` (a ``Params``, a mapping of parameter values, or None for the defaults) with ``overrides``
+    applied and checked. Anything else raises ParameterError naming ``params``."""
+    overrides = overrides or {}
+    if params is None:
+        return Params.create(overrides)
+    if isinstance(params, Params):
+        return params.replace(**overrides) if overrides else params
+    if isinstance(params, Mapping):
+        return Params.create({**params, **overrides})
+    raise ParameterError(f"params = {short_repr(params)} must be a Params, a dict of parameter values or None")
+
+
+#: What ``seed`` / ``rng`` accept (Mesa 3.5 hands ``rng`` to ``numpy.random.default_rng``).
+SEED_KINDS = "a whole number >= 0, None, a numpy.random.SeedSequence, BitGenerator or Generator"
+
+
+def check_seed(value: Any, name: str = "seed") -> Any:
+    """A valid seed (NumPy integers as plain int), or ParameterError / ValueError naming ``name``.
+
+    Accepted: an int >= 0 (also NumPy's), None (fresh entropy), ``numpy.random.SeedSequence``,
+    ``BitGenerator`` or ``Generator``. Refused: bool, float, str, negative numbers and anything else.
+    """
+    if value is None or isinstance(value, np.random.SeedSequence | np.random.BitGenerator | np.random.Generator):
+        return value
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ParameterError(f"{name} = {short_repr(value)} must be {SEED_KINDS}")
+    if value < 0:
+        raise ValueError(f"{name} = {int(value)} must be a whole number >= 0")
+    return int(value)
+
+
+# ====================================================================== reading files
+#: A parameter file or sweep specification is a few lines; a bigger file is not one (and is not read whole).
+MAX_TOML_BYTES = 10_000_000
+
+
+def show_path(path: Any) -> str:
+    """A path as one printable line: as is when plain, quoted with escapes when it has odd characters."""
+    text = os.fsdecode(path) if isinstance(path, str | bytes | os.PathLike) else str(path)
+    return text if text.isprintable() and text.strip() == text and text else repr(text)
+
+
+def read_toml(path: str | Path, *, what: str = "file") -> dict[str, Any]:
+    """The TOML table in ``path``; one-line ValueError naming the file when it cannot be read or parsed."""
+    where = show_path(path)
+    if not isinstance(path, str | os.PathLike) or not os.fspath(path):
+        raise ValueError(f"{what} {where}: give the path of a TOML file")
+    try:
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_TOML_BYTES + 1)
+    except OSError as error:
+        raise ValueError(f"cannot read {what} {where}: {error.strerror or type(error).__name__}") from None
+    except ValueError as error:  # an embedded NUL byte in the path
+        raise ValueError(f"cannot read {what} {where}: {error}") from None
+    if len(raw) > MAX_TOML_BYTES:
+        raise ValueError(f"{what} {where} is larger than {MAX_TOML_BYTES // 1_000_000} MB: not a TOML {what}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        encoding = " (it looks like UTF-16: save it as UTF-8)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise ValueError(f"{what} {where} is not UTF-8 text: byte {error.start} is invalid{encoding}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = " ".join(str(error).split())
+        raise ValueError(f"malformed TOML in {what} {where}: {message}") from None
+
+
+# ====================================================================== checks of values
 def _fmt(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:g}"
 
 
+def short_repr(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` on one line, cut to ``limit`` characters (a hostile value may be huge)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the real error
+        text = f"<{type(value).__name__}>"
+    text = " ".join(text.split()) if not text.isprintable() else text
+    if not text.isprintable():
+        text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _plain(value: Any) -> Any:
     return dict(value) if isinstance(value, Mapping) else value
+
+
+def _number(name: str, value: Any, is_int: bool) -> int | float:
+    """``value`` as a plain int or float (NumPy scalars and numeric strings converted), or ValueError."""
+    if isinstance(value, np.generic):  # NumPy scalars: plain Python values that pickle and JSON cleanly
+        value = value.item()
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = int(text) if is_int else float(text)
+        except ValueError:
+            try:
+                value = float(text)  # "1e3" for a whole number
+            except ValueError:
+                raise ValueError(f"parameter '{name}' = {short_repr(value)} is not a number") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParameterError(f"parameter '{name}' = {short_repr(value)} is not a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"parameter '{name}' = {value!r} must be finite")
+    if is_int:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError(f"parameter '{name}' = {value!r} must be a whole number")
+            value = int(value)
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"parameter '{name}' = {short_repr(value)} is too large") from None
 
 
 def _check(f: dataclasses.Field, value: Any) -> Any:
@@ -182,66 +354,85 @@ def _check(f: dataclasses.Field, value: Any) -> Any:
     name, meta = f.name, f.metadata
     if name == "format_mix":
         return _check_format_mix(value)
+    if isinstance(value, np.generic):
+        value = value.item()
     if meta["choices"]:
-        if value not in meta["choices"]:
-            raise ValueError(f"parameter '{name}' = {value!r} is not one of {', '.join(meta['choices'])}")
-        return value
+        if not isinstance(value, str) or value not in meta["choices"]:
+            close = did_you_mean(value, meta["choices"]) if isinstance(value, str) else None
+            hint = f"; did you mean {close!r}?" if close else ""
+            raise ValueError(f"parameter '{name}' = {short_repr(value)} is not one of {', '.join(meta['choices'])}{hint}")
+        return str(value)
     if f.type in ("bool", bool):
-        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-            return value.lower() in ("true", "1", "yes", "on")
-        if not isinstance(value, bool | int) or isinstance(value, float) or value not in (0, 1):
-            raise ValueError(f"parameter '{name}' = {value!r} must be true or false")
+        if isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
+            return _BOOL_WORDS[value.strip().lower()]
+        if not isinstance(value, bool | int) or value not in (0, 1):
+            raise ValueError(f"parameter '{name}' = {short_repr(value)} must be true or false")
         return bool(value)
-    is_int = f.type in ("int", int)
-    if isinstance(value, str):
-        try:
-            value = int(value) if is_int else float(value)
-        except ValueError:
-            raise ValueError(f"parameter '{name}' = {value!r} is not a number") from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        try:  # NumPy scalars and the like
-            value = value.item()
-        except AttributeError:
-            raise ValueError(f"parameter '{name}' = {value!r} is not a number") from None
-    if is_int:
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ValueError(f"parameter '{name}' = {value!r} must be a whole number")
-            value = int(value)
-    else:
-        value = float(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"parameter '{name}' = {value!r} must be finite")
+    value = _number(name, value, f.type in ("int", int))
     low, high = meta["low"], meta["high"]
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"parameter '{name}' = {value!r} is outside the allowed range [{_fmt(low)}, {_fmt(high)}]")
+        raise ValueError(f"parameter '{name}' = {short_repr(value)} is outside the allowed range "
+                         f"[{_fmt(low)}, {_fmt(high)}]")
     return value
+
+
+_BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False, "on": True,
+               "off": False}
 
 
 def _check_format_mix(value: Any) -> Any:
     """A format name, 'article', 'uniform', or a mapping of format name to non-negative share."""
+    names = (*FORMAT_NAMES, "article", "uniform")
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, str):
-        if value in FORMAT_NAMES or value in ("article", "uniform"):
-            return value
-        close = difflib.get_close_matches(value, (*FORMAT_NAMES, "article", "uniform"), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise ValueError(f"parameter 'format_mix' = {value!r} is not a format name, 'article' or 'uniform'{hint}")
+        if value in names:
+            return str(value)
+        close = did_you_mean(value, names)
+        hint = f"; did you mean {close!r}?" if close else ""
+        raise ValueError(f"parameter 'format_mix' = {short_repr(value)} is not a format name, 'article' or 'uniform'"
+                         f"{hint}")
     if isinstance(value, Mapping):
         shares = {}
         for key, share in value.items():
-            if key not in FORMAT_NAMES:
-                raise ValueError(f"parameter 'format_mix' has unknown format {key!r}; formats are {', '.join(FORMAT_NAMES)}")
-            if isinstance(share, bool) or not isinstance(share, int | float) or not math.isfinite(share) or share < 0:
-                raise ValueError(f"parameter 'format_mix' share for {key!r} = {share!r} must be a non-negative number")
-            shares[key] = float(share)
-        if sum(shares.values()) <= 0:
-            raise ValueError("parameter 'format_mix' shares must not all be zero")
+            if isinstance(key, np.str_):
+                key = str(key)
+            if not isinstance(key, str) or key not in FORMAT_NAMES:
+                close = did_you_mean(key, FORMAT_NAMES) if isinstance(key, str) else None
+                hint = f" (did you mean {close!r}?)" if close else ""
+                raise ValueError(f"parameter 'format_mix' has unknown format {short_repr(key)}{hint}; formats are "
+                                 f"{', '.join(FORMAT_NAMES)}")
+            if isinstance(share, np.generic):
+                share = share.item()
+            if isinstance(share, str):
+                try:
+                    share = float(share)
+                except ValueError:
+                    raise ValueError(f"parameter 'format_mix' share for {key!r} = {short_repr(share)} is not a "
+                                     f"number") from None
+            if isinstance(share, bool) or not isinstance(share, int | float):
+                raise ParameterError(f"parameter 'format_mix' share for {key!r} = {short_repr(share)} is not a number")
+            try:
+                share = float(share)
+            except OverflowError:
+                share = math.inf
+            if not math.isfinite(share) or share < 0:
+                raise ValueError(f"parameter 'format_mix' share for {key!r} = {short_repr(share)} must be a finite "
+                                 f"number >= 0")
+            shares[key] = share
+        if not any(shares.values()):
+            raise ValueError("parameter 'format_mix' shares must not all be zero (give at least one format a "
+                             "share > 0)")
         return _FrozenMix(shares)
-    raise ValueError(f"parameter 'format_mix' = {value!r} must be a format name or a mapping of shares")
+    raise ValueError(f"parameter 'format_mix' = {short_repr(value)} must be a format name or a mapping of shares")
 
 
 class _FrozenMix(dict):
-    """A read-only, hashable mapping so that Params stays frozen and hashable."""
+    """A read-only, hashable mapping so that Params stays frozen and hashable.
+
+    It pickles (any protocol, also cloudpickle), copies and deep-copies as itself: every path rebuilds it
+    from a plain dict (``__reduce__``), never through the blocked ``__setitem__``.
+    """
 
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(sorted(self.items())))
@@ -250,8 +441,10 @@ class _FrozenMix(dict):
         raise TypeError("format_mix is read-only; use Params.replace(format_mix=...)")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # pickle and deepcopy rebuild from a plain dict (dict's default path would call __setitem__)
         return (_FrozenMix, (dict(self),))
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        return self.__reduce__()
 
     def __copy__(self) -> _FrozenMix:
         return self
@@ -259,11 +452,15 @@ class _FrozenMix(dict):
     def __deepcopy__(self, memo: dict[int, Any]) -> _FrozenMix:
         return self
 
+    def __ior__(self, other: Any) -> Self:
+        self._readonly()
+        return self
+
     __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _readonly  # type: ignore[assignment]
 
 
 def format_shares(mix: Any) -> dict[str, float]:
-    """Normalised share per format for a validated ``format_mix`` value."""
+    """Normalised share per format for a validated ``format_mix`` value (safe for huge shares: 1e308)."""
     if isinstance(mix, str):
         if mix == "article":
             shares = dict(ARTICLE_MIX)
@@ -274,4 +471,8 @@ def format_shares(mix: Any) -> dict[str, float]:
     else:
         shares = dict(mix)
     total = sum(shares.values())
+    if not math.isfinite(total):  # huge shares overflow the sum: scale by the largest first
+        largest = max(shares.values())
+        shares = {name: share / largest for name, share in shares.items()}
+        total = sum(shares.values())
     return {name: shares.get(name, 0.0) / total for name in FORMAT_NAMES}

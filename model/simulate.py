@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from .metrics import SUMMARY_KEYS
 from .model import EngagementModel
-from .params import Params, check_names
+from .params import PARAM_NAMES, ParameterError, Params, as_params, check_seed, did_you_mean, unknown_parameter
 
 
 @dataclass
@@ -34,17 +35,31 @@ class RunResult:
     shares: pd.DataFrame = field(repr=False)
 
 
-def simulate(params: Params | None = None, *, steps: int = 100, seed: int | None = 0,
+def simulate(params: Params | Mapping[str, Any] | None = None, *, steps: int = 100, seed: Any = 0,
              **overrides: Any) -> RunResult:
     """Run the model for ``steps`` steps (or until it stops) and return its tables.
 
-    ``params`` is a ``Params`` (default: all defaults); ``overrides`` change single values.
-    The same ``seed`` gives bit-identical results.
+    ``params`` is a ``Params``, a dict of parameter values (``{"n_users": 1000}``, checked like
+    ``Params(**d)``) or None for the defaults; ``overrides`` change single values on top of it.
+    ``seed``: a whole number >= 0 (NumPy integers too), None (fresh entropy), or a
+    ``numpy.random.SeedSequence`` / ``BitGenerator`` / ``Generator``. The same integer seed gives
+    bit-identical results. Bad arguments raise ValueError (``ParameterError``, also a TypeError, for
+    arguments of the wrong kind and unknown names) naming the argument.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
+    if isinstance(steps, bool | np.bool_) or not isinstance(steps, int | np.integer):
+        raise ParameterError(f"steps = {steps!r:.60} must be a whole number >= 0")
+    if steps < 0:
         raise ValueError(f"steps = {steps!r} must be a whole number >= 0")
-    check_names(overrides)
-    p = (params or Params()).replace(**overrides) if overrides else (params or Params())
+    steps = int(steps)
+    seed = check_seed(seed, "seed")
+    for name in overrides:
+        if name not in PARAM_NAMES:  # simulate's own arguments are candidates too: rng -> seed
+            if name == "rng":
+                raise ParameterError("simulate() takes the random seed as seed=..., not rng= "
+                                     "(rng is EngagementModel's name for it)")
+            close = did_you_mean(name, (*PARAM_NAMES, "steps", "seed", "params"))
+            raise unknown_parameter(name, (close,) if close else ())
+    p = as_params(params, overrides)
     model = EngagementModel(p, rng=seed)
     for _ in range(steps):
         if not model.running:
@@ -60,7 +75,7 @@ def collect(model: EngagementModel, seed: Any = None) -> RunResult:
     companies = model.companies_frame()
     summary = {key: _plain(model.current[key]) for key in SUMMARY_KEYS}
     summary["steps"] = int(model.steps)
-    summary["seed"] = seed if seed is None or isinstance(seed, int) else str(seed)
+    summary["seed"] = seed if seed is None or isinstance(seed, int) else " ".join(str(seed).split())
     ids = companies["id"].to_numpy()
     history = np.zeros((len(model.share_history), ids.size))
     for step, row in enumerate(model.share_history):

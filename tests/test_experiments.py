@@ -20,6 +20,7 @@ import pytest
 
 from experiments import EXPERIMENTS
 from experiments.common import losers_per_winner, read_tables, run_seed
+from model.store import verify
 from model.cli import main
 
 pytestmark = pytest.mark.slow
@@ -48,15 +49,17 @@ def check_files(out: Path, manifest: dict, figures: set[str]) -> None:
     assert manifest["wall_time_seconds"] > 0
     assert {"package_version", "git_commit", "design", "headline", "claims"} <= set(manifest)
     names = {p.name for p in out.iterdir()}
-    assert set(manifest["tables"].values()) <= names
-    assert "runs.csv" in names
+    assert {table.rstrip("/") for table in manifest["tables"].values()} <= names
+    assert "runs" in names
+    assert verify(out) == []  # every part is there and readable, no run id missing or stored twice
     for figure in figures:
         assert {f"{figure}.png", f"{figure}.svg"} <= names
         assert (out / f"{figure}.png").stat().st_size > 20_000
     assert set(manifest["figures"]) == {f"{f}.{ext}" for f in figures for ext in ("png", "svg")}
     assert not [n for n in names if n.startswith(".staging")]
-    runs = pd.read_csv(out / "runs.csv")
+    runs = read_tables(out)["runs"]
     assert len(runs) == manifest["runs"]
+    assert list(runs["run_id"]) == list(range(manifest["runs"]))
     # every run's seed is the one spawned from the root seed by its index
     assert [int(s) for s in runs["seed"]] == [run_seed(SEED, i) for i in runs["run_id"]]
 
@@ -320,9 +323,9 @@ def test_plot_redraws_figures_from_stored_data(crowding, capsys):
 @pytest.mark.parametrize(("args", "message"), [
     (["experiment", "crowdin", "--quick"], "unknown experiment 'crowdin'; did you mean 'crowding'?"),
     (["experiment", "crowding", "--workers", "0"], "--workers = 0 must be a whole number >= 1"),
-    (["experiment", "crowding", "--seed", "-1"], "--seed = -1 must be a whole number >= 0"),
+    (["experiment", "crowding", "--seed", "-1"], "--seed = -1 must be a whole number from 0 to 2**128 - 1"),
     (["experiment", "crowding", "--workers", "two"], "invalid int value: 'two'"),
-    (["plot", "{tmp}"], "holds no experiment results (manifest.json missing)"),
+    (["plot", "{tmp}"], "holds no results (manifest.json missing)"),
     (["experiment", "crowding", "--quick", "--out", "{tmp}/file/below"], "is not writable"),
 ])
 def test_bad_input_is_one_line_with_exit_status_2(args, message, tmp_path, capsys):

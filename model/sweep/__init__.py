@@ -21,12 +21,13 @@ from typing import Any
 _EXPORTS = {
     "SweepSpec": "spec", "SpecError": "spec", "load_spec": "spec", "DESIGNS": "spec", "OUTCOME_NAMES": "spec",
     "Design": "design",
-    "run_seed": "seeds", "run_seed_sequence": "seeds",
+    "run_seed": "seeds", "run_seed_sequence": "seeds", "Failure": "backends",
     "run_sweep": "runner", "SweepReport": "runner",
     "SerialBackend": "backends", "ProcessBackend": "backends", "DaskBackend": "backends", "make_backend": "backends",
     "read_runs": "store", "read_runs_table": "store", "read_timeseries": "store", "read_manifest": "store",
     "stored_run_ids": "store", "export_csv": "store", "TIMING_COLUMNS": "store", "RunStore": "store",
     "analyze": "sensitivity", "AnalysisRefused": "sensitivity",
+    "plot_sweep": "plot", "draw_sweep": "plot",
 }
 
 __all__ = list(_EXPORTS)

@@ -18,13 +18,20 @@ from typing import Any
 import numpy as np
 
 from .seeds import DESIGN_SPAWN_KEY, derived_seed
-from .spec import Levels, Range, SweepSpec
+from .spec import Levels, Range, SpecError, SweepSpec
 
 
 class Design:
     """The design points of a spec; ``values(point)`` gives one point's parameter values."""
 
     def __init__(self, spec: SweepSpec, root_seed: int) -> None:
+        if not isinstance(spec, SweepSpec):
+            raise TypeError(f"Design needs a SweepSpec, not {type(spec).__name__}")
+        if isinstance(root_seed, bool) or not isinstance(root_seed, int | np.integer) or root_seed < 0:
+            raise SpecError(f"{spec.source}: root seed {root_seed!r} must be a whole number >= 0")
+        if spec.n_runs > spec.run_limit:  # a validated spec never is; checked before any array is built
+            raise SpecError(f"{spec.source}: the sweep would make {spec.n_runs:,} runs, above the limit of "
+                            f"{spec.run_limit:,}")
         self.spec = spec
         self.names = spec.varied
         self.n_points = spec.n_points

@@ -5,11 +5,13 @@ averages each outcome over the replicates of a design point, and calls ``SALib.a
 (first-order S1 and total-order ST with bootstrap confidence intervals) or ``SALib.analyze.morris``
 (mu, mu*, its confidence interval, sigma). It refuses, naming the run ids, when runs are missing or
 failed, because the estimators assume the complete design: dropping points would bias the indices
-silently.
+silently. Too few samples for the method give a one-line warning naming the minimum (``too_few_samples``).
+The figures are SALib's own (``SALib.plotting.bar.plot`` for Sobol', ``SALib.plotting.morris`` for Morris).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,17 @@ from .store import DESIGN, read_manifest, read_runs_table, spec_of
 from .worker import STATUS_FAILED
 
 METHODS = ("sobol", "morris")
+#: Below this base sample N, Sobol' estimates are noise (with N = 8: S1 > ST and negative S1). SALib sets no
+#: minimum; its examples use N = 1024, and Saltelli et al. (2010) study N in the hundreds to thousands. 64 is
+#: the smallest N this project accepts without a warning: a screening of total-order indices of strong
+#: factors (formats_sobol.toml); first-order indices of many factors need N >= 512.
+SOBOL_MIN_SAMPLES = 64
+SOBOL_STABLE_SAMPLES = 512
+#: Morris screening needs r >= 10 trajectories (Saltelli et al. 2008, Global Sensitivity Analysis: The
+#: Primer, ch. 3: r between 10 and 20; Campolongo et al. 2007, cited by SALib.sample.morris, use r = 10).
+MORRIS_MIN_TRAJECTORIES = 10
+
+logger = logging.getLogger(__name__)
 
 
 class AnalysisRefused(ValueError):
@@ -55,6 +68,9 @@ def analyze(path: str | Path, method: str, outcomes: Sequence[str], *, conf_leve
         raise AnalysisRefused(f"--resamples = {resamples} must be >= 1")
     table = read_runs_table(root, ["run_id", "point", "status", *outcomes])
     _refuse_incomplete(root, spec, table)
+    warning = too_few_samples(spec)
+    if warning:
+        logger.warning("warning: %s", warning)
     problem, matrix = _problem_and_matrix(root, spec)
     points = table["point"].to_numpy()
     seed = derived_seed(int(manifest["root_seed"]), ANALYSIS_SPAWN_KEY)
@@ -84,6 +100,19 @@ def analyze(path: str | Path, method: str, outcomes: Sequence[str], *, conf_leve
             _plot(method, outcome, frame, conf_level, target / stem)
         results[outcome] = frame
     return results
+
+
+def too_few_samples(spec: SweepSpec) -> str | None:
+    """One line saying that the design has too few samples for its method, with the minimum; None if enough."""
+    samples = int(spec.samples or 0)
+    if spec.design == "sobol" and samples < SOBOL_MIN_SAMPLES:
+        return (f"Sobol' analysis with N = {samples} base samples: at least {SOBOL_MIN_SAMPLES} are needed "
+                f"(a power of 2; {SOBOL_STABLE_SAMPLES} or more for stable first-order indices), fewer give noise "
+                f"such as S1 > ST or negative S1; raise 'samples' in the spec")
+    if spec.design == "morris" and samples < MORRIS_MIN_TRAJECTORIES:
+        return (f"Morris screening with r = {samples} trajectories: at least {MORRIS_MIN_TRAJECTORIES} are needed "
+                f"(10 to 20 usual) for mu* and its interval to rank the parameters; raise 'samples' in the spec")
+    return None
 
 
 def _refuse_incomplete(root: Path, spec: SweepSpec, table) -> None:
@@ -147,47 +176,56 @@ def _indices(method: str, spec: SweepSpec, problem: dict[str, Any], matrix: np.n
 
 
 def _plot(method: str, outcome: str, frame, conf_level: float, path: Path) -> None:
+    from ..plotting import save, style
+
+    with style():
+        save(draw_analysis(method, outcome, frame, conf_level), path)
+
+
+def draw_analysis(method: str, outcome: str, frame, conf_level: float = 0.95):
+    """The figure of an analysis (a Figure, not saved), drawn with SALib's own plotting: bars of S1 and ST
+    with their intervals (Sobol'); ranked mu* bars and mu* against sigma (Morris). Titles say what is plotted."""
+    import textwrap
+
     import matplotlib.pyplot as plt
 
-    from ..plotting import HATCHES, PALETTE, save, style
+    from ..plotting import HATCHES, PALETTE, style
+    from .plot import metric_label
 
     level = f"{round(conf_level * 100)}%"
+    what = metric_label(outcome)
     with style():
         if method == "sobol":
-            fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(frame) + 1.6))
-            rows = np.arange(len(frame))
-            height = 0.38
-            for offset, (column, label, colour, hatch) in enumerate((
-                    ("S1", "first order S1", PALETTE[0], HATCHES[0]),
-                    ("ST", "total order ST", PALETTE[1], HATCHES[1]))):
-                ax.barh(rows + (offset - 0.5) * height, frame[column], height, xerr=frame[f"{column}_conf"],
-                        label=label, color=colour, hatch=hatch, edgecolor="white", capsize=3)
-            ax.set_yticks(rows, frame["parameter"])
-            ax.invert_yaxis()
-            ax.set_xlabel(f"Sobol' index (bars: {level} confidence interval)")
-            ax.set_title(f"Sensitivity of {outcome}")
-            ax.legend(ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+            from SALib.plotting.bar import plot as bar_plot
+
+            fig, ax = plt.subplots(figsize=(max(6.4, 0.45 * len(frame) + 2.0), 4.6))
+            indices = frame.set_index("parameter")[["S1", "S1_conf", "ST", "ST_conf"]]
+            bar_plot(indices, ax=ax)
+            from matplotlib.container import BarContainer
+
+            bar_sets = [c for c in ax.containers if isinstance(c, BarContainer)]
+            for container, hatch in zip(bar_sets, HATCHES, strict=False):  # a second cue, for print
+                for patch in getattr(container, "patches", ()):
+                    patch.set_hatch(hatch)
+                    patch.set_edgecolor("white")
+            ax.set_xlabel("parameter")
+            ax.set_ylabel(f"Sobol' index (whiskers: {level} interval)")
+            ax.legend(["first order S1", "total order ST"], ncol=2, loc="best")
+            ax.tick_params(axis="x", labelrotation=60 if len(frame) > 4 else 0)
+            ax.set_title(textwrap.fill(f"Sobol' indices of {what}", 60))
         else:
-            # ranked bars stay readable however close the points are; the scatter refers to them by rank
-            ranked = frame.sort_values("mu_star", ascending=False).reset_index(drop=True)
-            labels = [f"{rank}  {name}" for rank, name in enumerate(ranked["parameter"], start=1)]
+            from SALib.plotting.morris import covariance_plot, horizontal_bar_plot
+
+            si = {"names": list(frame["parameter"]), "mu_star": frame["mu_star"].to_numpy(),
+                  "mu_star_conf": frame["mu_star_conf"].to_numpy(), "sigma": frame["sigma"].to_numpy()}
             fig, (bars, ax) = plt.subplots(1, 2, figsize=(10, 0.4 * len(frame) + 2.6),
                                            gridspec_kw={"width_ratios": [1, 1.1]})
-            rows = np.arange(len(ranked))
-            bars.barh(rows, ranked["mu_star"], xerr=ranked["mu_star_conf"], color=PALETTE[0], capsize=3)
-            bars.set_yticks(rows, labels)
-            bars.invert_yaxis()
-            bars.set_xlabel(f"mu* (mean |elementary effect|; bars: {level} CI)")
-            bars.set_title(f"Morris screening of {outcome}")
-            ax.errorbar(ranked["mu_star"], ranked["sigma"], xerr=ranked["mu_star_conf"], fmt="o", color=PALETTE[0],
-                        capsize=3)
-            for rank, row in ranked.iterrows():
-                ax.annotate(str(rank + 1), (row["mu_star"], row["sigma"]), textcoords="offset points",
-                            xytext=(4, 4), fontsize=9)
+            horizontal_bar_plot(bars, si, {"color": PALETTE[0]})
+            bars.set_xlabel(f"mu* (mean |elementary effect|; whiskers: {level} interval)")
+            bars.set_title(textwrap.fill(f"Morris mu* of {what}", 50))
+            covariance_plot(ax, si)
             ax.set_xlabel("mu*")
             ax.set_ylabel("sigma (interactions, non-linearity)")
-            ax.set_title("mu* against sigma (numbers: rank at left)")
-            ax.set_xlim(0, float((ranked["mu_star"] + ranked["mu_star_conf"]).max()) * 1.1 or 1.0)
-            ax.set_ylim(0, float(ranked["sigma"].max()) * 1.15 or 1.0)
-            fig.tight_layout()
-        save(fig, path)
+            ax.set_title("mu* against sigma")
+        fig.tight_layout()
+    return fig
