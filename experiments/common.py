@@ -372,7 +372,7 @@ def execute(module: Any, quick: bool = False, out: str | Path | None = None, wor
         manifest["run_time_seconds"] = round(time.perf_counter() - started, 2)
         write_manifest(root, manifest)  # the figures read the headline numbers from it
         figure_stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
-        figures = module.plot(root, figure_stage, tables=tables)
+        figures = draw_figures(module, root, figure_stage, tables, manifest)
         manifest["figures"] = sorted(path.name for path in figures)
         manifest["wall_time_seconds"] = round(time.perf_counter() - started, 2)
         manifest["status"] = "complete"
@@ -411,13 +411,47 @@ def _plain_json(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_plain))
 
 
+#: Sub-folder of an experiment folder with the small tidy tables each figure is drawn from (committed with
+#: the figures, so that ``engagement plot results/NAME`` redraws them on a fresh clone).
+FIGURE_DATA = "figure_data"
+
+
+def draw_figures(module: Any, folder: Path, figure_dir: Path, tables: dict[str, pd.DataFrame] | None,
+                 manifest: dict[str, Any]) -> list[Path]:
+    """Draw an experiment's figures into ``figure_dir``.
+
+    A module with ``figure_data(tables, manifest) -> {name: DataFrame}`` and ``draw(data, manifest,
+    figure_dir) -> [paths]`` gets its figure data written as ``figure_data/NAME.csv`` beside the figures
+    (published with them); a module with only ``plot`` is drawn from its full tables.
+    """
+    if hasattr(module, "figure_data") and hasattr(module, "draw"):
+        data = module.figure_data(tables if tables is not None else read_tables(folder), manifest)
+        target = figure_dir / FIGURE_DATA
+        target.mkdir(exist_ok=True)
+        for name, frame in data.items():
+            frame.to_csv(target / f"{name}.csv", index=False)
+        return module.draw(read_figure_data(figure_dir), manifest, figure_dir)
+    return module.plot(folder, figure_dir, tables=tables)
+
+
+def read_figure_data(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """The figure data of an experiment folder (``figure_data/*.csv``), by name."""
+    target = Path(folder) / FIGURE_DATA
+    return {path.stem: pd.read_csv(path) for path in sorted(target.glob("*.csv"))}
+
+
 def redraw(module: Any, folder: str | Path) -> list[Path]:
-    """Redraw an experiment's figures from its stored tables, publishing them into ``folder``."""
+    """Redraw an experiment's figures from its stored figure data (or, for a module without it, from its
+    tables), publishing them into ``folder``."""
     from model.store import FolderLock, StoreError
 
     folder = Path(folder)
-    read_manifest(folder)
-    tables = read_tables(folder)
+    manifest = read_manifest(folder)
+    uses_data = hasattr(module, "figure_data") and hasattr(module, "draw")
+    if uses_data and not (folder / FIGURE_DATA).is_dir():
+        raise UsageError(f"{str(folder)!r} lacks {FIGURE_DATA}/, the data its figures are drawn from; rerun the "
+                         f"experiment (engagement experiment {module.NAME} --out {folder} --overwrite)")
+    tables = None if uses_data else read_tables(folder)
     try:
         lock = FolderLock(folder).acquire()
     except OSError as error:
@@ -425,7 +459,10 @@ def redraw(module: Any, folder: str | Path) -> list[Path]:
     try:
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
         try:
-            figures = module.plot(folder, staging, tables=tables)
+            if uses_data:
+                figures = module.draw(read_figure_data(folder), manifest, staging)
+            else:
+                figures = module.plot(folder, staging, tables=tables)
             publish(staging, folder)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
