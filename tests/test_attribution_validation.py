@@ -17,6 +17,7 @@ import pytest
 
 from experiments import EXPERIMENTS
 from experiments.common import read_tables, run_seed
+from model.store import verify
 
 pytestmark = pytest.mark.slow
 SEED = int(os.environ.get("ENGAGEMENT_TEST_SEED", "2015"))
@@ -35,12 +36,13 @@ def check_files(out: Path, manifest: dict, figure: str) -> None:
     assert manifest["quick"] is True
     assert manifest["root_seed"] == SEED
     names = {p.name for p in out.iterdir()}
-    assert set(manifest["tables"].values()) <= names
-    assert {"runs.csv", "manifest.json", f"{figure}.png", f"{figure}.svg"} <= names
+    assert {table.rstrip("/") for table in manifest["tables"].values()} <= names
+    assert {"runs", "manifest.json", f"{figure}.png", f"{figure}.svg"} <= names
+    assert verify(out) == []
     assert (out / f"{figure}.png").stat().st_size > 20_000
     assert set(manifest["figures"]) == {f"{figure}.png", f"{figure}.svg"}
     assert not [n for n in names if n.startswith(".staging")]
-    runs = pd.read_csv(out / "runs.csv")
+    runs = read_tables(out)["runs"]
     assert len(runs) == manifest["runs"]
     assert [int(s) for s in runs["seed"]] == [run_seed(SEED, i) for i in runs["run_id"]]
 
