@@ -22,7 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from model.app import MAX_COMPANIES, MAX_USERS, MODEL_PARAMS, ChartData, DashboardModel, explain_html, render_charts
+from model.ui.charts import render_charts, snapshot
+from model.ui.controls import CONTROLS, MAX_COMPANIES, MAX_USERS
+from model.ui.lessons import LESSON_BY_KEY
+from model.ui.models import DashboardModel
+from model.ui.narrative import explain_html
+
+LESSON = LESSON_BY_KEY["explore"]
 
 TARGET_SECONDS = 0.2
 WARMUP_STEPS = 10
@@ -34,8 +40,8 @@ CONFIGURATIONS = {
     "default (5,000 users, 50 companies)": {},
     "largest market, default settings": LARGEST,
     "largest market, every slider at its maximum": {
-        **LARGEST, **{name: spec["max"] for name, spec in MODEL_PARAMS.items()
-                      if spec["type"] == "SliderFloat"},
+        **LARGEST, **{name: control.bounds[1] for name, control in CONTROLS.items()
+                      if control.kind == "SliderFloat"},
     },
     "largest market, all topic communities": {**LARGEST, "format_mix": "topic_community"},
     "largest market, exit off": {**LARGEST, "exit_enabled": False},
@@ -57,15 +63,15 @@ def time_configuration(settings: dict) -> dict:
         started = time.perf_counter()
         model.step()
         stepped = time.perf_counter()
-        ChartData.of(model)  # what the page copies for the charts after every step
-        explain_html(model)  # the text panel, redrawn every step
+        snapshot(model)  # what the page copies for the charts after every step
+        explain_html(model, LESSON)  # the text panel, redrawn every step
         done = time.perf_counter()
         model_times.append(stepped - started)
         step_times.append(done - started)
     redraws = []
     for _ in range(3):
         started = time.perf_counter()
-        render_charts(ChartData.of(model))
+        render_charts(snapshot(model))
         redraws.append(time.perf_counter() - started)
     return {
         "settings": settings,
@@ -87,14 +93,14 @@ def redraw_against_run_length(lengths: tuple[int, ...] = (50, 400, 1500)) -> lis
         while model.steps < length:
             model.step()
         started = time.perf_counter()
-        data = ChartData.of(model)
-        snapshot = time.perf_counter() - started
+        data = snapshot(model)
+        snapshot_seconds = time.perf_counter() - started
         timings = []
         for _ in range(3):
             started = time.perf_counter()
             render_charts(data)
             timings.append(time.perf_counter() - started)
-        rows.append({"steps": length, "snapshot_s": snapshot, "chart_redraw_median_s": percentile(timings, 50)})
+        rows.append({"steps": length, "snapshot_s": snapshot_seconds, "chart_redraw_median_s": percentile(timings, 50)})
     return rows
 
 

@@ -149,6 +149,25 @@ def _process_context() -> multiprocessing.context.BaseContext:
     return context
 
 
+@contextlib.contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """While workers start, hide the caller's script from ``multiprocessing``: it would run the script
+    again in every worker (a script without an ``if __name__ == "__main__"`` guard would start its sweep
+    once more there). Functions reach the workers with cloudpickle, so the workers never need the script."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or getattr(getattr(main, "__spec__", None), "name", None):
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
 class ProcessBackend(Backend):
     """``workers`` local processes; a dead worker's pool is replaced and its tasks resubmitted.
 
@@ -192,7 +211,8 @@ class ProcessBackend(Backend):
                     if task is _END:
                         return
                     item = (next(counter), task)
-                pending[self._pool.submit(call, item[1])] = item  # type: ignore[union-attr]
+                with _main_script_hidden():  # the pool starts its workers on submit
+                    pending[self._pool.submit(call, item[1])] = item  # type: ignore[union-attr]
 
         refill()
         while pending:

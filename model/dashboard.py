@@ -5,12 +5,12 @@ The dashboard is a Solara app; this command runs ``solara run model.app`` as a c
 answers, prints ``Dashboard at http://HOST:PORT/`` and keeps serving until it is interrupted
 (Ctrl-C or SIGTERM), then stops the server.
 
-Offline classrooms: Solara's page loads its JavaScript and fonts (the Vuetify app, RequireJS,
-Font Awesome) through its own CDN proxy, which fetches them from a public CDN on
-first use and keeps them in a cache folder. Where that CDN cannot be reached the page stays blank.
-So before starting the server this command fills the cache folder from the npm registry
-(``npm pack``, the ordinary npm client) with exactly the packages Solara asks for
-(``BROWSER_ASSETS``); this happens once per environment, and ``--fetch-assets`` does only that.
+Offline classrooms: the page's browser files are fetched into Solara's cache before the server
+starts, once per environment (``model/assets.py``; ``engagement assets`` does only that, and
+``--fetch-assets`` here is kept as the same).
+
+``--lang de`` opens the page in German (it passes ``ENGAGEMENT_DASHBOARD_LANG`` to the server); the
+page switches language by itself too.
 
 This module is light to import (the ``engagement`` command imports it to build its parser):
 solara and Mesa's visualisation are imported only by the server process.
@@ -20,33 +20,26 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from .assets import assets_dir, fetch_assets, missing_assets
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 #: Seconds to wait for the server to answer; a cold start on a busy 2-core machine takes ~10 s.
 DEFAULT_STARTUP_TIMEOUT = 120.0
 APP_MODULE = "model.app"
-#: npm packages (name@version) that the dashboard's page loads through Solara's CDN proxy: the
-#: Vue 3 front end, RequireJS and Font Awesome, at the versions the installed Solara pins
-#: (tests/test_app.py checks that Solara still asks for them).
-BROWSER_ASSETS = (
-    "@widgetti/solara-vuetify3-app@5.2.0",
-    "requirejs@2.3.6",
-    "font-awesome@4.5.0",
-)
-ASSETS_ENV = "SOLARA_ASSETS_PROXY_CACHE_DIR"
+#: Languages of the page (model/i18n.py LANGUAGES; repeated here so that this module stays light).
+LANGUAGES = ("en", "de")
+LANGUAGE_ENV = "ENGAGEMENT_DASHBOARD_LANG"
 
 
 def add_dashboard_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,8 +50,10 @@ def add_dashboard_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument("--startup-timeout", type=float, default=DEFAULT_STARTUP_TIMEOUT, metavar="SECONDS",
                         help=f"give up if the server does not answer within this time (default {DEFAULT_STARTUP_TIMEOUT:g})")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en",
+                        help="language the page opens in: en (English, default) or de (Deutsch); the page can switch")
     parser.add_argument("--fetch-assets", action="store_true",
-                        help="only fetch the page's browser files into the cache (for offline use) and exit")
+                        help="only fetch the page's browser files into the cache (as 'engagement assets') and exit")
 
 
 def dashboard_main(args: argparse.Namespace) -> int:
@@ -85,7 +80,7 @@ def dashboard_main(args: argparse.Namespace) -> int:
         return 0
     url = f"http://{_url_host(args.host)}:{port}/"
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # stop the server on SIGTERM too
-    server = subprocess.Popen(server_command(args.host, port), env=server_environment(assets))
+    server = subprocess.Popen(server_command(args.host, port), env=server_environment(assets, args.lang))
     try:
         if not wait_until_up(server, _probe_url(args.host, port), args.startup_timeout):
             code = server.poll()
@@ -109,10 +104,13 @@ def server_command(host: str, port: int) -> list[str]:
             "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
 
 
-def server_environment(assets: Path) -> dict[str, str]:
-    """The server's environment: our asset cache, no telemetry, no cookie warning on plain http."""
+def server_environment(assets: Path, lang: str = "en") -> dict[str, str]:
+    """The server's environment: our asset cache, the page's language, no telemetry, no cookie warning on plain http."""
+    from .assets import ASSETS_ENV
+
     env = dict(os.environ)
     env[ASSETS_ENV] = str(assets)
+    env[LANGUAGE_ENV] = lang
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     env["SOLARA_THEME_SHOW_BANNER"] = "False"  # the "runs on Solara" banner covers the text panel
     env.setdefault("MPLBACKEND", "Agg")
@@ -121,53 +119,6 @@ def server_environment(assets: Path) -> dict[str, str]:
     cookie_warning = "ignore:Cookies with samesite=none require https:UserWarning"
     env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), cookie_warning]))
     return env
-
-
-# ====================================================================== browser files (offline use)
-def assets_dir() -> Path:
-    """Solara's CDN cache folder: $SOLARA_ASSETS_PROXY_CACHE_DIR, else Solara's default for this environment."""
-    configured = os.environ.get(ASSETS_ENV)
-    return Path(configured) if configured else Path(sys.prefix) / "share" / "solara" / "cdn"
-
-
-def missing_assets(assets: Path) -> list[str]:
-    """The packages of ``BROWSER_ASSETS`` not yet unpacked in ``assets``."""
-    return [spec for spec in BROWSER_ASSETS if not (assets / spec / "package.json").is_file()]
-
-
-def fetch_assets(specs: Sequence[str], assets: Path) -> str | None:
-    """Unpack npm packages into ``assets/NAME@VERSION/`` (the CDN's layout); an error text, or None.
-
-    Each package is unpacked into a temporary folder first and moved into place whole, so an
-    interrupted fetch leaves no half-filled package behind.
-    """
-    npm = shutil.which("npm")
-    if npm is None:
-        return "npm is not installed, so the browser files cannot be fetched"
-    try:
-        assets.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=".fetch-", dir=assets) as tmp:
-            work = Path(tmp)
-            result = subprocess.run([npm, "pack", *specs, "--silent", "--pack-destination", str(work)],
-                                    check=False, capture_output=True, text=True, timeout=600, cwd=work)
-            if result.returncode != 0:
-                detail = (result.stderr.strip().splitlines() or ["no message"])[-1]
-                return f"'npm pack' failed ({detail})"
-            tarballs = result.stdout.split()
-            if len(tarballs) != len(specs):
-                return f"'npm pack' returned {len(tarballs)} packages for {len(specs)} requested"
-            for spec, tarball in zip(specs, tarballs, strict=True):
-                unpacked = work / f"unpacked-{tarball}"
-                with tarfile.open(work / tarball) as archive:
-                    archive.extractall(unpacked, filter="data")
-                target = assets / spec
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if target.exists():
-                    shutil.rmtree(target)
-                (unpacked / "package").replace(target)
-    except (OSError, subprocess.SubprocessError, tarfile.TarError) as error:
-        return f"could not fetch the browser files: {error}"
-    return None
 
 
 def choose_port(host: str, port: int) -> int:

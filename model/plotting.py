@@ -126,13 +126,14 @@ class FigureOptions:
     dpi: float | None = None
 
 
-_FIGURE_OPTIONS: ContextVar[FigureOptions] = ContextVar("figure_options", default=FigureOptions())
+_DEFAULT_OPTIONS = FigureOptions()
+_FIGURE_OPTIONS: ContextVar[FigureOptions | None] = ContextVar("figure_options", default=None)
 
 
 @contextmanager
 def figure_options(**changes: Any) -> Iterator[FigureOptions]:
     """Inside the block, ``save`` uses these options (see ``FigureOptions``)."""
-    options = replace(_FIGURE_OPTIONS.get(), **changes)
+    options = replace(current_figure_options(), **changes)
     token = _FIGURE_OPTIONS.set(options)
     try:
         yield options
@@ -141,7 +142,7 @@ def figure_options(**changes: Any) -> Iterator[FigureOptions]:
 
 
 def current_figure_options() -> FigureOptions:
-    return _FIGURE_OPTIONS.get()
+    return _FIGURE_OPTIONS.get() or _DEFAULT_OPTIONS
 
 
 def save(fig: plt.Figure, path: str | Path, formats: tuple[str, ...] = ("png", "svg"),
@@ -152,7 +153,7 @@ def save(fig: plt.Figure, path: str | Path, formats: tuple[str, ...] = ("png", "
     figures can be committed; the SVG keeps the exact vector figure for print. The current
     ``figure_options`` add formats (PDF), set the resolution and translate the labels.
     """
-    options = _FIGURE_OPTIONS.get()
+    options = current_figure_options()
     if options.lang != "en":
         from .i18n import translate_figure
 

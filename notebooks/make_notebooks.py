@@ -21,12 +21,13 @@ QUICK = os.environ.get("ENGAGEMENT_QUICK") == "1"   # the test suite runs every 
 {sizes}
 
 import matplotlib.pyplot as plt
-import numpy as np
+{imports}
+%matplotlib inline'''
+FULL_IMPORTS = """import numpy as np
 import pandas as pd
 
 from model.plotting import PALETTE, style
-
-%matplotlib inline'''
+"""
 
 
 def first_tour() -> list:
@@ -41,7 +42,7 @@ article's "digital genes", C2); companies that run out of money leave (C3) and n
 `ENGAGEMENT_QUICK=1` for a quick run (the test suite does); otherwise the sizes below are the model's
 usual ones."""),
         new_code_cell(SETUP.format(sizes='''N_USERS = 300 if QUICK else 5000
-STEPS = 30 if QUICK else 100''')),
+STEPS = 30 if QUICK else 100''', imports=FULL_IMPORTS)),
         new_markdown_cell("## 1. Run one market"),
         new_code_cell('''from model import simulate
 
@@ -93,7 +94,7 @@ parameters with Morris' method."""),
         new_code_cell(SETUP.format(sizes='''N_USERS = 150 if QUICK else 2000
 STEPS = 10 if QUICK else 100
 REPLICATES = 2 if QUICK else 10
-WORKERS = 2   # local worker processes; 1 runs serially''')),
+WORKERS = 2   # local worker processes; 1 runs serially''', imports="")),
         new_markdown_cell("## 1. Design"),
         new_code_cell('''from model.sweep import SweepSpec
 
@@ -133,7 +134,7 @@ of the second with 95% intervals; the time series gives envelopes over runs (med
 
 figures = draw_sweep(folder, "gini_survivors")
 figures.update(draw_sweep(folder, "top1_share", kind="lines"))
-for name, fig in figures.items():
+for fig in figures.values():
     display(fig)
 written = plot_sweep(folder, ["gini_survivors", "survivors"], formats=("png",))
 print("FIGURES", len(figures), "written", len(written))
@@ -172,7 +173,7 @@ small markets and shows one link of the argument; the full experiments are `enga
 (C10)."""),
         new_code_cell(SETUP.format(sizes='''N_USERS = 300 if QUICK else 3000
 STEPS = 30 if QUICK else 100
-SEEDS = range(3 if QUICK else 12)''') + '''
+SEEDS = range(3 if QUICK else 12)''', imports=FULL_IMPORTS) + '''
 
 from model import simulate
 

@@ -1,4 +1,9 @@
-"""The teaching dashboard in a real headless browser (issue 6): Debian's Chromium driven by Playwright.
+"""The teaching dashboard in a real headless browser (issues 6 and 12): Debian's Chromium driven by Playwright.
+
+Every lesson is chosen in both languages at 1280 x 720 and at 1024 x 768; for each the test steps
+once and checks the visible text (title, the lesson's claim, the status in that language), that
+every element of the page lies inside the window (nothing below the fold) and that no element's
+box overlaps another's.
 
 The server is started as a teacher would start it (``python -m model.dashboard``, the same code as
 ``engagement dashboard``) on a free port of 127.0.0.1, in its own process group, and stopped by
@@ -35,10 +40,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 STARTUP_TIMEOUT = 90.0  # seconds for the server to print its address (cold imports on a busy machine)
 UI_TIMEOUT_MS = 30_000  # a single page update (a step, a redraw, a reset)
 ROOT = Path(__file__).resolve().parent.parent
-CHART_NAMES = ("shares", "formats", "companies", "concentration")
-#: JavaScript: the value of Mesa's step counter ("Time: 3.0") on the page, or null.
-COUNTER_JS = ("() => { const text = [...document.querySelectorAll('span')].map(s => s.textContent)"
-              ".find(t => /^Time: [0-9.]+$/.test(t)); return text === undefined ? null : parseFloat(text.slice(6)); }")
+VIEWPORTS = ((1280, 720), (1024, 768))
+#: The page's elements that must neither overlap each other nor leave the window (CSS selectors).
+LAYOUT_SELECTORS = (".dashboard-title", ".lesson-select", ".language-toggle", ".dashboard-controls .v-btn",
+                    ".step-counter", ".dashboard-inputs .v-input", ".lesson-text", "img.dashboard-chart",
+                    ".status-text")
+#: JavaScript: the boxes of the elements of LAYOUT_SELECTORS (visible ones only).
+BOXES_JS = """selectors => selectors.flatMap(selector => [...document.querySelectorAll(selector)]
+    .map(element => { const r = element.getBoundingClientRect();
+                      return {selector, text: (element.innerText || element.alt || '').slice(0, 40),
+                              left: r.left, top: r.top, right: r.right, bottom: r.bottom}; })
+    .filter(box => box.right > box.left && box.bottom > box.top))"""
+#: JavaScript: the step shown by the page's counter ("Step 3" / "Schritt 3"), or null.
+COUNTER_JS = ("() => { const element = document.querySelector('.step-counter'); "
+              "return element ? parseInt(element.textContent.replace(/[^0-9]/g, '')) : null; }")
 
 
 def free_port() -> int:
@@ -105,139 +120,170 @@ def _stop_group(server: subprocess.Popen, group: int) -> None:
         server.stdout.close()
 
 
-def step_counter(page) -> float:
-    """The value of Mesa's step counter in the sidebar ('Time: 3.0')."""
-    text = page.get_by_text(re.compile(r"^Time: ")).inner_text()
-    return float(text.split(":", 1)[1])
+
+def lessons():
+    from model.ui.lessons import LESSONS
+
+    return LESSONS
 
 
-def wait_for_charts_at(page, step: int) -> None:
-    """Wait until every chart shows ``step`` (the app puts the step drawn into a CSS class)."""
-    for name in CHART_NAMES:
-        expect_visible(page.locator(f"img.chart-{name}.chart-step-{step}"))
-    page.wait_for_function("() => [...document.querySelectorAll('img.dashboard-chart')]"
-                           ".every(img => img.complete && img.naturalWidth > 0)")
+def wait_for_charts(page, step: int, lang: str) -> None:
+    """Wait until every chart shows ``step`` in ``lang`` (the app puts both into CSS classes) and has loaded."""
+    page.wait_for_function(
+        "([step, lang]) => { const images = [...document.querySelectorAll('img.dashboard-chart')]; "
+        "return images.length > 0 && images.every(img => img.classList.contains('chart-step-' + step) && "
+        "img.classList.contains('chart-lang-' + lang) && img.complete && img.naturalWidth > 0); }",
+        arg=[step, lang])
 
 
-def expect_visible(locator) -> None:
+def choose_language(page, lang: str) -> None:
+    from model.i18n import LANGUAGES
+
+    page.locator(".language-toggle").get_by_role("button", name=LANGUAGES[lang], exact=True).click()
+    page.wait_for_selector(f".dashboard.lang-{lang}")
+
+
+def choose_lesson(page, lesson, lang: str) -> None:
+    """Pick a lesson in the dropdown; the page resets to step 0 with the lesson's charts."""
+    title = lesson.texts(lang)["title"]
+    page.locator(".lesson-select").click()
+    page.get_by_role("option", name=title, exact=True).click()
+    page.wait_for_selector(f".dashboard.lesson-{lesson.key}")
+    expect_text(page.locator(".step-counter"), "Step 0" if lang == "en" else "Schritt 0")
+    expect_text(page.locator(".lesson-select"), title)
+
+
+def expect_text(locator, text) -> None:
     from playwright.sync_api import expect
 
-    expect(locator).to_be_visible()
+    expect(locator).to_contain_text(text)
 
 
-def click_step(page, expected: int) -> None:
-    """Click Step, then wait for the counter and for the charts of that step."""
+def click_step(page, expected: int, lang: str) -> None:
     from playwright.sync_api import expect
 
     page.get_by_role("button", name="Step", exact=True).click()
-    expect(page.get_by_text(f"Time: {expected}.0", exact=True)).to_be_visible()
-    wait_for_charts_at(page, expected)
+    expect(page.locator(".step-counter")).to_have_text(("Step " if lang == "en" else "Schritt ") + str(expected))
+    wait_for_charts(page, expected, lang)
 
 
-def drive_dashboard(page, url: str, screenshot: Path) -> dict[str, object]:
-    """The class session: open, step, check counter and charts, play and pause, change settings,
-    reset, screenshot. Returns the chart images before and after stepping."""
+def layout_problems(page) -> list[str]:
+    """Elements outside the window (below the fold or cut at a side) and pairs whose boxes overlap."""
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    boxes = page.evaluate(BOXES_JS, list(LAYOUT_SELECTORS))
+    problems = [f"{b['selector']} '{b['text']}' outside the {width}x{height} window: {b}"
+                for b in boxes if b["left"] < -0.5 or b["top"] < -0.5 or b["right"] > width + 0.5
+                or b["bottom"] > height + 0.5]
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1:]:
+            overlap_x = min(first["right"], second["right"]) - max(first["left"], second["left"])
+            overlap_y = min(first["bottom"], second["bottom"]) - max(first["top"], second["top"])
+            if overlap_x > 0.5 and overlap_y > 0.5:
+                problems.append(f"{first['selector']} '{first['text']}' overlaps {second['selector']} "
+                                f"'{second['text']}'")
+    return problems
+
+
+def chart_text_pixels(page) -> float:
+    """The smallest chart text on screen, in CSS pixels: the charts' smallest font times their display scale."""
+    from model.ui.charts import MIN_FONT_PX
+
+    scales = page.evaluate("() => [...document.querySelectorAll('img.dashboard-chart')]"
+                           ".map(img => img.getBoundingClientRect().width / img.naturalWidth)")
+    return MIN_FONT_PX * min(scales)
+
+
+def drive_lessons(page, url: str, shots: Path | None = None) -> dict[str, float]:
+    """Every lesson in both languages at every viewport: choose it, step once, check text and layout.
+
+    Returns the smallest chart text (CSS px) per viewport; writes a screenshot per language at
+    1280 x 720 into ``shots`` if given.
+    """
     from playwright.sync_api import expect
 
     page.set_default_timeout(UI_TIMEOUT_MS)
     page.goto(url, timeout=STARTUP_TIMEOUT * 1000)
-    expect(page.get_by_text("Time: 0.0", exact=True)).to_be_visible(timeout=STARTUP_TIMEOUT * 1000)
-    wait_for_charts_at(page, 0)
-    claim = page.locator(".claim-text")
-    expect(claim).to_contain_text("50 companies compete for 5,000 users")
-    before = {name: page.locator(f"img.chart-{name}").screenshot() for name in CHART_NAMES}
-
-    for expected in (1, 2, 3, 4, 5):
-        click_step(page, expected)
-    expect(claim).to_contain_text("Step 5:")
-    # no company has been in the market maturity_age (25) steps yet: losers per winner is undefined, a dash
-    expect(claim).to_contain_text("losers per winner: \u2014")
-    after = {name: page.locator(f"img.chart-{name}").screenshot() for name in CHART_NAMES}
-
-    # Play until the counter has moved on by three steps, pause: the charts catch up with the counter.
-    page.get_by_role("button", name="▶").click()
-    page.wait_for_function(f"() => {{ const step = ({COUNTER_JS})(); return step !== null && step >= 8; }}")
-    page.get_by_role("button", name="❚❚").click()
-    expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled()
-    page.wait_for_function(f"() => {{ const step = ({COUNTER_JS})(); return step !== null && "
-                           "[...document.querySelectorAll('img.dashboard-chart')]"
-                           ".every(img => img.classList.contains('chart-step-' + step)); }")
-    played_to = step_counter(page)
-    assert played_to >= 8
-
-    # Fewer companies and a seed that is not a number; they take effect on Reset.
-    companies = page.locator(".v-slider", has_text="Companies (C1)").get_by_role("slider")
-    companies.focus()
-    companies.press("Home")  # the slider's minimum, 1
-    for _ in range(4):
-        companies.press("ArrowRight")
-    expect(companies).to_have_attribute("aria-valuenow", "5")
-    seed = page.get_by_label("Seed: a whole number (C10)")
-    seed.fill("not a number")
-    seed.press("Enter")
-    page.get_by_role("button", name="Reset", exact=True).click()
-    expect(page.get_by_text("Time: 0.0", exact=True)).to_be_visible()
-    expect(claim).to_contain_text("5 companies compete for 5,000 users")
-    expect(claim).to_contain_text("seed 'not a number' is not a whole number; used 42 instead")
-    wait_for_charts_at(page, 0)
-    for expected in (1, 2, 3):
-        click_step(page, expected)
-    # 5 founders; newcomers may have entered (entry is random), so only the step is pinned here
-    expect(claim).to_contain_text(re.compile(r"Step 3: \d+ companies in the market, \d+ newcomers"))
-    page.screenshot(path=str(screenshot), full_page=True)
-    return {"before": before, "after": after, "played_to": played_to}
+    expect(page.locator(".step-counter")).to_have_text("Step 0", timeout=STARTUP_TIMEOUT * 1000)
+    text_px: dict[str, float] = {}
+    for width, height in VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        for lang in ("en", "de"):
+            choose_language(page, lang)
+            for lesson in lessons():
+                choose_lesson(page, lesson, lang)
+                wait_for_charts(page, 0, lang)
+                click_step(page, 1, lang)
+                texts = lesson.texts(lang)
+                expect_text(page.locator(".lesson-text"), texts["claim"])
+                expect_text(page.locator(".lesson-text"), "What to watch" if lang == "en" else "Worauf achten")
+                expect_text(page.locator(".status-text"), "Step 1" if lang == "en" else "Schritt 1")
+                expect_text(page.locator(".dashboard-title"), "Companies competing for attention" if lang == "en"
+                            else "Unternehmen im Wettbewerb um Aufmerksamkeit")
+                assert page.locator("img.dashboard-chart").count() == len(lesson.charts)
+                problems = layout_problems(page)
+                assert not problems, f"{lesson.key}, {lang}, {width}x{height}: " + "; ".join(problems[:5])
+                text_px[f"{width}x{height}"] = min(text_px.get(f"{width}x{height}", 99.0), chart_text_pixels(page))
+                if shots is not None and (width, height) == VIEWPORTS[0] and lesson.key == "few_winners":
+                    for expected in range(2, 41):
+                        click_step(page, expected, lang)
+                    page.screenshot(path=str(shots / f"dashboard-{lang}.png"))
+    return text_px
 
 
 @pytest.mark.browser
-@pytest.mark.timeout(180)
-def test_dashboard_in_headless_chromium(tmp_path):
-    """A teacher's session in Chromium: Step advances the counter and redraws the charts, a slider
-    and the seed field take effect on Reset (a bad seed is explained, not a crash), screenshot saved."""
+@pytest.mark.timeout(600)
+def test_every_lesson_in_both_languages_at_projector_sizes(tmp_path):
+    """Each lesson, English and German, 1280 x 720 and 1024 x 768: the text of the lesson and of the
+    market in that language, nothing outside the window, no element over another, chart text at
+    least 14 px at 1280 x 720; then Play and Pause, and a bad seed explained after Reset."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does) to run the browser test")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
-    screenshot = tmp_path / "dashboard.png"
     with dashboard_server(tmp_path / "server.log") as (url, _group), sync_playwright() as playwright:
         assert url.startswith("http://127.0.0.1:")
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": VIEWPORTS[0][0], "height": VIEWPORTS[0][1]})
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            charts = drive_dashboard(page, url, screenshot)
+            text_px = drive_lessons(page, url)
+            # Play until the counter has moved on, pause: the charts catch up with the counter
+            page.get_by_role("button", name="▶").click()
+            page.wait_for_function(f"() => {{ const step = ({COUNTER_JS})(); return step !== null && step >= 4; }}")
+            page.get_by_role("button", name="❚❚").click()
+            expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled()
+            page.wait_for_function(f"() => {{ const step = ({COUNTER_JS})(); return step !== null && "
+                                   "[...document.querySelectorAll('img.dashboard-chart')]"
+                                   ".every(img => img.classList.contains('chart-step-' + step)); }")
+            seed = page.get_by_label("Seed (eine ganze Zahl)")
+            seed.fill("kein Seed")
+            seed.press("Enter")
+            page.get_by_role("button", name="Reset", exact=True).click()
+            expect(page.locator(".status-text")).to_contain_text("Seed 'kein Seed' ist keine ganze Zahl; "
+                                                                 "stattdessen 42 verwendet")
         finally:
             browser.close()
-    for name in charts["before"]:
-        assert charts["before"][name] != charts["after"][name], f"the {name} chart did not change after 5 steps"
     assert not errors, f"JavaScript errors on the page: {errors}"
-    assert screenshot.stat().st_size > 50_000  # a full page with four charts, not a blank page
+    assert text_px["1280x720"] >= 14.0 - 1e-6, text_px
 
 
 def main(argv: list[str]) -> int:
-    """Write the documentation screenshot: default settings after ``STEPS`` steps.
+    """Write the documentation screenshots (both languages, default lesson after 40 steps, 1280 x 720).
 
-    ``python tests/test_dashboard_browser.py [OUT.png] [STEPS]`` (default docs/img/dashboard.png, 60).
-    The page scrolls inside its panels, so the window is made tall enough to show all of it.
+    ``python tests/test_dashboard_browser.py [DIR]`` (default docs/img): dashboard-en.png, dashboard-de.png.
     """
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
-    target = Path(argv[0]) if argv else ROOT / "docs" / "img" / "dashboard.png"
-    steps = int(argv[1]) if len(argv) > 1 else 60
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(argv[0]) if argv else ROOT / "docs" / "img"
+    target.mkdir(parents=True, exist_ok=True)
     with dashboard_server(Path("/tmp") / "dashboard-screenshot.log") as (url, _group), \
             sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1240})
-        page.set_default_timeout(UI_TIMEOUT_MS)
-        page.goto(url, timeout=STARTUP_TIMEOUT * 1000)
-        expect(page.get_by_text("Time: 0.0", exact=True)).to_be_visible(timeout=STARTUP_TIMEOUT * 1000)
-        wait_for_charts_at(page, 0)
-        for expected in range(1, steps + 1):
-            click_step(page, expected)
-        page.screenshot(path=str(target), full_page=True)
+        page = browser.new_page(viewport={"width": VIEWPORTS[0][0], "height": VIEWPORTS[0][1]})
+        text_px = drive_lessons(page, url, shots=target)
         browser.close()
-    print(f"wrote {target}")
+    print(f"wrote {target}/dashboard-en.png and dashboard-de.png; smallest chart text: {text_px}")
     return 0
 
 

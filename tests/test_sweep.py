@@ -443,10 +443,11 @@ def interrupted_sweep(spec, out, last_run_id, **options) -> list[int]:
 
 
 def _config(spec):
-    from model.sweep.worker import RunConfig
+    from model.sweep.worker import RunConfig, fixed_columns
 
     return RunConfig(fixed=spec.fixed, steps=spec.steps, outcomes=tuple(spec.outcomes),
-                     timeseries_every=spec.timeseries_every, timeseries_metrics=tuple(spec.timeseries_metrics))
+                     timeseries_every=spec.timeseries_every, timeseries_metrics=tuple(spec.timeseries_metrics),
+                     fixed_columns=fixed_columns(spec.fixed, spec.varied))
 
 
 def test_resume_refuses_another_sweep_and_a_new_sweep_refuses_a_used_folder(tmp_path):
@@ -615,7 +616,14 @@ def test_export_writes_csv_equal_to_the_parquet_tables(tmp_path, reference, caps
     assert runs["seed"].str.fullmatch(r"s\d+").all()  # text, so that R and spreadsheets keep every digit
     runs["seed"] = runs["seed"].str[1:].astype("int64")
     expected = reference[0]
-    assert list(runs.columns) == [*expected.columns, "elapsed_s"]
+    assert [column for column in runs.columns if column != "elapsed_s"] == list(expected.columns)
+    from model.params import PARAM_NAMES, Params
+
+    assert set(PARAM_NAMES) <= set(runs.columns)  # every parameter of a run, the fixed ones included
+    spec = small_spec()
+    for name, value in spec.fixed.items():
+        assert (runs[name] == value).all(), name
+    assert (runs["outside_option"] == Params().outside_option).all()  # not in the spec: its default
     pd.testing.assert_frame_equal(comparable(runs).drop(columns="error"), expected.drop(columns="error"),
                                   check_dtype=False)
     series = pd.read_csv(out / "timeseries.csv")
@@ -626,3 +634,28 @@ def test_export_writes_csv_equal_to_the_parquet_tables(tmp_path, reference, caps
     assert len(written) == 2
     assert engagement(["export", str(tmp_path / "nothing"), "--csv"]) == 2
     assert "holds no results" in capsys.readouterr().err
+
+
+# ====================================================================== company-level table
+def test_companies_table_holds_every_company_of_every_run(tmp_path, capsys):
+    spec = tmp_path / "c.toml"
+    spec.write_text('[sweep]\nname = "c"\nreplicates = 2\nsteps = 15\nseed = 4\n'
+                    '[params]\nn_users = 300\nn_companies = [4, 8]\n')
+    out = tmp_path / "sweep"
+    assert engagement(["sweep", str(spec), "--out", str(out), "--companies", "--no-progress", "--workers", "2"]) == 0
+    from model.metrics import COMPANY_COLUMNS
+    from model.sweep import read_companies
+
+    runs = read_runs(out)
+    companies = read_companies(out)
+    assert list(companies.columns[:1]) == ["run_id"]
+    assert {column.name for column in COMPANY_COLUMNS} <= set(companies.columns)
+    assert sorted(companies["run_id"].unique()) == list(range(4))
+    alive = companies[companies["alive"]].groupby("run_id")
+    assert alive.size().tolist() == runs["survivors"].tolist()  # the table agrees with the runs table
+    assert (alive["share"].sum() - 1).abs().max() < 1e-9
+    # a sweep without --companies says so in one line
+    plain = tmp_path / "plain"
+    run_sweep(SweepSpec.from_toml(spec), plain, progress=False)
+    with pytest.raises(ValueError, match="kept no company table"):
+        read_companies(plain)

@@ -24,7 +24,7 @@ _EXPORTS = {
     "run_seed": "seeds", "run_seed_sequence": "seeds", "Failure": "backends",
     "run_sweep": "runner", "SweepReport": "runner",
     "SerialBackend": "backends", "ProcessBackend": "backends", "DaskBackend": "backends", "make_backend": "backends",
-    "read_runs": "store", "read_runs_table": "store", "read_timeseries": "store", "read_manifest": "store",
+    "read_runs": "store", "read_companies": "store", "read_runs_table": "store", "read_timeseries": "store", "read_manifest": "store",
     "stored_run_ids": "store", "export_csv": "store", "TIMING_COLUMNS": "store", "RunStore": "store",
     "analyze": "sensitivity", "AnalysisRefused": "sensitivity",
     "plot_sweep": "plot", "draw_sweep": "plot",

@@ -23,6 +23,8 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster")
     parser.add_argument("--resume", action="store_true", help="continue the sweep in DIR, skipping stored runs")
     parser.add_argument("--overwrite", action="store_true", help="replace whatever DIR holds with a new sweep")
+    parser.add_argument("--companies", action="store_true",
+                        help="also keep a company-level table: one row per company ever in each run's market")
     parser.add_argument("--retry-failed", action="store_true", help="like --resume, and run failed runs again")
     parser.add_argument("--seed", type=int, metavar="N", help="root seed (overrides the spec's seed)")
     parser.add_argument("--runs-per-task", type=int, default=1, metavar="K",
@@ -45,6 +47,7 @@ def sweep_main(args: argparse.Namespace) -> int:
     try:
         report = run_sweep(spec, out, workers=args.workers, dask_workers=args.dask_workers, scheduler=args.scheduler,
                            resume=args.resume, retry_failed=args.retry_failed, overwrite=args.overwrite,
+                           companies=args.companies,
                            progress=not args.no_progress,
                            chunk_rows=args.chunk_rows, runs_per_task=args.runs_per_task)
     except RuntimeError as error:  # the cluster went away: what finished is stored

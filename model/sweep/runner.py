@@ -28,7 +28,7 @@ from .design import Design
 from .seeds import new_root_seed, run_seed
 from .spec import SweepSpec, load_spec
 from .store import DESIGN, MANIFEST, RunStore, read_manifest, write_manifest
-from .worker import STATUS_FAILED, RunConfig, RunTask, execute, infrastructure_failure
+from .worker import STATUS_FAILED, RunConfig, RunTask, execute, fixed_columns, infrastructure_failure
 
 MANIFEST_FORMAT = "engagement-results/2"
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path,
               dask_workers: int | None = None, scheduler: str | None = None, backend: Backend | None = None,
               resume: bool = False, retry_failed: bool = False, progress: bool = True,
               run_function: Callable[..., Any] | None = None, extra_outcomes: Sequence[str] = (),
-              overwrite: bool = False, chunk_rows: int = 1000, flush_seconds: float = 30.0,
+              overwrite: bool = False, companies: bool = False, chunk_rows: int = 1000, flush_seconds: float = 30.0,
               runs_per_task: int = 1, on_stored: Callable[[dict[str, Any]], None] | None = None) -> SweepReport:
     """Run a sweep into folder ``out`` and return a ``SweepReport``.
 
@@ -77,8 +77,8 @@ def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path,
     A folder holding results is refused otherwise, and so is a folder another process is writing.
     ``run_function`` replaces the model with a function of ``model.simulate``'s signature (it may be
     defined in a notebook or a script's ``__main__``: it travels with cloudpickle); ``extra_outcomes``
-    names further numbers in its result's summary to store as columns. ``runs_per_task`` batches runs into
-    one Dask task (for very short runs). ``on_stored(row)`` is called after each run is stored. Raises
+    names further numbers in its result's summary to store as columns. ``companies`` keeps a company-level table
+    per run (one row per company ever in its market). ``runs_per_task`` batches runs into one Dask task (for very short runs). ``on_stored(row)`` is called after each run is stored. Raises
     ``SpecError``/``ValueError`` (one line) before any run for bad input.
     """
     spec = load_spec(spec)
@@ -97,6 +97,8 @@ def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path,
         manifest, root_seed = _check_folder(spec, out, resume=resume)
         if extra_outcomes:
             manifest["extra_outcomes"] = list(extra_outcomes)
+        if companies:
+            manifest["companies"] = True
         design = Design(spec, root_seed)
     except BaseException:
         lock.abandon()
@@ -125,7 +127,8 @@ def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path,
     config = RunConfig(fixed=spec.fixed, steps=spec.steps,
                        outcomes=(*spec.outcomes, *manifest.get("extra_outcomes", ())),
                        timeseries_every=spec.timeseries_every, timeseries_metrics=tuple(spec.timeseries_metrics or ()),
-                       run_function=run_function)
+                       run_function=run_function, fixed_columns=fixed_columns(spec.fixed, spec.varied),
+                       companies=bool(manifest.get("companies")))
     return _run(spec, out, manifest, design, root_seed, backend, owned, store, config, lock, progress, on_stored)
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..params import PARAM_NAMES
 from ..store import JOURNAL, MANIFEST, RUNS, StoreError, TableStore, read_table, write_manifest
 from ..store import export_csv as _export_csv
 from ..store import read_manifest as _read_manifest
@@ -41,10 +42,11 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 __all__ = ["DESIGN", "JOURNAL", "MANIFEST", "RUNS", "TIMESERIES", "TIMING_COLUMNS", "RunStore", "export_csv",
-           "read_manifest", "read_runs", "read_runs_table", "read_timeseries", "runs_schema", "spec_of",
+           "read_companies", "read_manifest", "read_runs", "read_runs_table", "read_timeseries", "runs_schema", "spec_of",
            "stored_run_ids", "timeseries_schema", "write_manifest"]
 DESIGN = "design.parquet"
 TIMESERIES = "timeseries"
+COMPANIES = "companies"
 #: Columns that vary between executions of the same sweep (leave them out when comparing tables).
 TIMING_COLUMNS = ("elapsed_s",)
 
@@ -63,6 +65,8 @@ def runs_schema(spec: SweepSpec, extra_outcomes: Sequence[str] = ()) -> pa.Schem
     fields += [pa.field(name, _metric_type(name)) for name in spec.outcomes]
     fields += [pa.field(name, pa.float64()) for name in extra_outcomes if name not in spec.outcomes]
     fields.append(pa.field("elapsed_s", pa.float64()))
+    # every other parameter too (fixed in the spec or at its default): a row is a complete record of its run
+    fields += [pa.field(name, _param_type(name)) for name in PARAM_NAMES if name not in spec.varied]
     return pa.schema(fields)
 
 
@@ -104,7 +108,8 @@ class RunStore(TableStore):
 
     def add_output(self, output: RunOutput) -> bool:
         """Store one finished run (journal now, a part soon); False if its id is already stored."""
-        return self.add(output.row["run_id"], {RUNS: output.row, TIMESERIES: output.timeseries})
+        return self.add(output.row["run_id"], {RUNS: output.row, TIMESERIES: output.timeseries,
+                                               COMPANIES: output.companies})
 
 
 # ====================================================================== manifest
@@ -146,6 +151,15 @@ def read_runs(path: str | Path, columns: Sequence[str] | None = None) -> pd.Data
 def stored_run_ids(path: str | Path) -> np.ndarray:
     """Run ids stored so far (sorted), cheap enough to poll a running sweep."""
     return np.asarray(read_runs_table(path, ["run_id"])["run_id"].to_numpy(), dtype=np.int64)
+
+
+def read_companies(path: str | Path, run_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    """The company-level table of a sweep run with ``--companies``: one row per company ever in the market
+    of each run (``run_id``, then ``model.metrics.COMPANY_COLUMNS``), sorted by run id."""
+    root = Path(path)
+    if not read_manifest(root).get("companies"):
+        raise StoreError(f"the sweep in {str(root)!r} kept no company table (run it with --companies)")
+    return read_table(root, COMPANIES, run_ids=run_ids).to_pandas()
 
 
 def _timeseries_schema_of(root: Path) -> pa.Schema:

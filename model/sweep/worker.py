@@ -12,8 +12,8 @@ import json
 import math
 import time
 import traceback
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,10 @@ class RunConfig:
     #: ``None``: the model itself. Otherwise a picklable function with ``model.simulate``'s signature
     #: ``f(params, *, steps, seed)`` returning an object with ``.summary`` and ``.timeseries``.
     run_function: Callable[..., Any] | None = None
+    #: every parameter that is not varied, as stored in the runs table (each run's row holds them all)
+    fixed_columns: Mapping[str, Any] = field(default_factory=dict)
+    #: keep a company-level table per run (``--companies``): one row per company ever in the market
+    companies: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class RunOutput:
 
     row: dict[str, Any]
     timeseries: dict[str, list[Any]] | None
+    companies: dict[str, list[Any]] | None = None
 
 
 def execute(config: RunConfig, task: RunTask) -> RunOutput:
@@ -64,13 +69,20 @@ def execute(config: RunConfig, task: RunTask) -> RunOutput:
     started = time.perf_counter()
     row: dict[str, Any] = {"run_id": task.run_id, "point": task.point, "replicate": task.replicate,
                            "seed": task.seed, **{name: encode_value(v) for name, v in task.values.items()}}
-    timeseries = None
+    timeseries = companies = None
     try:
         params = Params(**config.fixed, **task.values)
         if config.run_function is None:
-            summary, columns = _run_model(params, config.steps, task.seed, want_timeseries=bool(config.timeseries_every))
+            summary, columns, model = _run_model(params, config.steps, task.seed,
+                                                 want_timeseries=bool(config.timeseries_every))
+            if config.companies:
+                companies = _frame_columns(model.companies_frame())
         else:
             result = config.run_function(params, steps=config.steps, seed=task.seed)
+            if config.companies:
+                if getattr(result, "companies", None) is None:
+                    raise KeyError("--companies needs a run function whose result has .companies")
+                companies = _frame_columns(result.companies)
             summary = result.summary if hasattr(result, "summary") else result
             extra = [name for name in config.outcomes if name not in summary]
             if extra:
@@ -83,9 +95,23 @@ def execute(config: RunConfig, task: RunTask) -> RunOutput:
         row.update(status=STATUS_OK, error=None, **outcomes)
     except Exception as error:  # noqa: BLE001 - the sweep records any failure of one run and goes on
         row.update(status=STATUS_FAILED, error=describe(error), **dict.fromkeys(config.outcomes))
-        timeseries = None
+        timeseries = companies = None
     row["elapsed_s"] = time.perf_counter() - started
-    return RunOutput(row, timeseries)
+    row.update(config.fixed_columns)
+    return RunOutput(row, timeseries, companies)
+
+
+def fixed_columns(fixed: Mapping[str, Any], varied: Sequence[str]) -> dict[str, Any]:
+    """Every parameter not in ``varied`` with its value in every run (the spec's fixed ones, else defaults)."""
+    try:
+        values = Params(**fixed).to_dict()
+    except (TypeError, ValueError):  # fixed values valid only with the varied ones: show them as given
+        values = {**Params().to_dict(), **fixed}
+    return {name: encode_value(value) for name, value in values.items() if name not in varied}
+
+
+def _frame_columns(frame: Any) -> dict[str, list[Any]]:
+    return {str(column): frame[column].tolist() for column in frame.columns}
 
 
 def infrastructure_failure(config: RunConfig, task: RunTask, reason: str) -> RunOutput:
@@ -93,10 +119,11 @@ def infrastructure_failure(config: RunConfig, task: RunTask, reason: str) -> Run
     row: dict[str, Any] = {"run_id": task.run_id, "point": task.point, "replicate": task.replicate, "seed": task.seed}
     row.update({name: encode_value(value) for name, value in task.values.items()})
     row.update(status=STATUS_FAILED, error=reason, **dict.fromkeys(config.outcomes), elapsed_s=None)
+    row.update(config.fixed_columns)
     return RunOutput(row, None)
 
 
-def _run_model(params: Params, steps: int, seed: int, *, want_timeseries: bool) -> tuple[dict, dict | None]:
+def _run_model(params: Params, steps: int, seed: int, *, want_timeseries: bool) -> tuple[dict, dict | None, Any]:
     """The loop of ``model.simulate`` without building its tables: the same numbers, less overhead."""
     model = EngagementModel(params, rng=seed)
     for _ in range(steps):
@@ -109,7 +136,7 @@ def _run_model(params: Params, steps: int, seed: int, *, want_timeseries: bool) 
         recorded = model.datacollector.model_vars
         columns = {"step": list(range(len(next(iter(recorded.values())))))}
         columns.update(recorded)
-    return summary, columns
+    return summary, columns, model
 
 
 def _thin(columns: Mapping[str, list[Any]], every: int, metrics: tuple[str, ...]) -> dict[str, list[Any]]:
