@@ -30,7 +30,7 @@ $(TSTAMP): pyproject.toml | $(PY)
 	@touch $(STAMP) $@
 
 demo: $(STAMP)
-	$(BIN)/engagement experiment few_winners --out results/few_winners
+	$(BIN)/engagement experiment few_winners --out results/few_winners --overwrite
 
 test: $(TSTAMP)
 	@sh tools/ensure-browser
