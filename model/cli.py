@@ -172,7 +172,7 @@ def format_metric(name: str, value: Any, *, undefined: str = UNDEFINED) -> str:
 
 
 def provenance() -> dict[str, Any]:
-    """Package version, git commit and whether the work tree had uncommitted changes."""
+    """Package version, git commit and whether the work tree had uncommitted changes (outside results/)."""
     root = Path(__file__).resolve().parent.parent
     info: dict[str, Any] = {"package_version": _version(), "git_commit": None, "git_dirty": None}
     try:
@@ -180,8 +180,10 @@ def provenance() -> dict[str, Any]:
                                 check=False)
         if commit.returncode == 0:
             info["git_commit"] = commit.stdout.strip()
-            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                   capture_output=True, text=True, timeout=5, check=False)
+            # results/ is what runs write, not what produces them: rewriting a figure does not make the code dirty
+            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                    ":(exclude)results"], cwd=root, capture_output=True, text=True, timeout=5,
+                                   check=False)
             info["git_dirty"] = bool(dirty.stdout.strip())
     except (OSError, subprocess.SubprocessError):
         pass

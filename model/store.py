@@ -676,7 +676,7 @@ def verify(folder: str | Path) -> list[str]:
         missing = n_runs - int(stored.sum())
         if missing and status == "complete":
             problems.append(f"{missing} of {n_runs} runs are not stored (first: run id {int(np.argmin(stored))})")
-    elif n_runs and manifest.get("kind") != "legacy":
+    elif n_runs and not (root / "figure_data").is_dir():  # committed experiments keep figures and their data
         problems.append(f"{RUNS}/: missing; {n_runs} runs were expected")
     for name in manifest.get("figures", []) or []:
         if not (root / name).is_file():
@@ -710,8 +710,10 @@ def verify_main(args: argparse.Namespace) -> int:
               f"that is not verifiably stored")
         return 1
     manifest = read_manifest(args.folder)
-    print(f"{args.folder}: ok ({manifest.get('kind', 'results')}, {manifest.get('n_runs')} runs, "
-          f"tables: {', '.join(table_names(args.folder)) or 'none'})")
+    tables = table_names(args.folder) if (Path(args.folder) / RUNS).is_dir() else []
+    held = (f"tables: {', '.join(tables)}" if tables
+            else "figures and the data they are drawn from; rerun the experiment for its tables")
+    print(f"{args.folder}: ok ({manifest.get('kind', 'results')}, {manifest.get('n_runs')} runs, {held})")
     return 0
 
 
