@@ -479,3 +479,25 @@ def test_folder_lock_object_is_reentrant_safe(tmp_path):
     lock.release()
     lock.release()  # twice is harmless
     assert (tmp_path / ".lock").read_text() == ""
+
+
+@pytest.mark.parametrize("backend", [{"workers": 2}, {"dask_workers": 1}])
+def test_a_function_defined_on_the_fly_runs_on_processes_and_dask(tmp_path, backend):
+    """What a notebook cell defines (here a closure: not importable by name) travels by value."""
+    from model import simulate
+
+    factor = 3.0
+
+    def scaled(params, *, steps, seed):
+        result = simulate(params, steps=steps, seed=seed)
+        result.summary["scaled_hhi"] = factor * result.summary["hhi"]
+        return result
+
+    spec = SweepSpec(params={"n_users": 200, "n_companies": [4, 8]}, replicates=2, steps=5, seed=8,
+                     outcomes=["hhi"])
+    report = run_sweep(spec, tmp_path / "out", run_function=scaled, extra_outcomes=["scaled_hhi"], progress=False,
+                       **backend)
+    assert report.failed == 0
+    runs = read_runs(tmp_path / "out")
+    assert len(runs) == 4
+    assert (runs["scaled_hhi"] - 3.0 * runs["hhi"]).abs().max() < 1e-12
