@@ -97,9 +97,13 @@ def _execute(module_name: str, task: tuple[int, Job, int]) -> dict[str, Any]:
 
 def tables_of(job: Job, seed: int, output: dict[str, Any]) -> dict[str, Any]:
     """A job's output as the store's tables: every row gets the run's seed and conditions (the store
-    adds ``run_id``); ``runs`` is one row, every other table a DataFrame."""
+    adds ``run_id``); ``runs`` is one row (conditions, outcomes, then every parameter of the run), every
+    other table a DataFrame."""
     keys = {"seed": seed, **job.conditions}
-    tables: dict[str, Any] = {RUNS_TABLE: {**keys, **output.get(RUNS_TABLE, {})}}
+    row = {**keys, **output.get(RUNS_TABLE, {})}
+    # then every parameter of the run (its overrides and the defaults): a row is a complete record of its run
+    row.update({name: value for name, value in _parameter_columns(job.params).items() if name not in row})
+    tables: dict[str, Any] = {RUNS_TABLE: row}
     for name, frame in output.items():
         if name == RUNS_TABLE:
             continue
@@ -108,6 +112,13 @@ def tables_of(job: Job, seed: int, output: dict[str, Any]) -> dict[str, Any]:
             frame.insert(position, key, value)
         tables[name] = frame
     return tables
+
+
+def _parameter_columns(params: dict[str, Any]) -> dict[str, Any]:
+    from model.params import Params
+    from model.sweep.worker import encode_value
+
+    return {name: encode_value(value) for name, value in Params(**params).to_dict().items()}
 
 
 def run_jobs(module_name: str, jobs: Sequence[Job], root: int, store: TableStore, workers: int = 1,

@@ -228,6 +228,12 @@ def test_a_killed_worker_is_replaced_in_an_experiment_too(tmp_path):
     common.execute(module, quick=True, out=tmp_path / "calm", workers=1, seed=5)
     for name in ("runs", "timeseries", "companies", "horizons"):
         pd.testing.assert_frame_equal(read_frame(tmp_path / "killed", name), read_frame(tmp_path / "calm", name))
+    from model.params import PARAM_NAMES, Params
+
+    runs = read_frame(tmp_path / "calm")
+    assert set(PARAM_NAMES) <= set(runs.columns)  # every parameter of a run is a column of the runs table
+    assert (runs["n_users"] == 1000).all()  # quick mode's override
+    assert (runs["maturity_age"] == Params().maturity_age).all()  # a default
 
 
 def test_an_experiment_killed_mid_way_resumes_to_the_identical_tables(tmp_path, capsys):
