@@ -151,8 +151,8 @@ def json_ready(value: Any) -> Any:
 def dump_json(value: Any, *, indent: int | None = None, compact: bool = False) -> str:
     """Strict JSON text (RFC 8259): NaN and infinities are written as ``null``, never as bare ``NaN``.
 
-    Every JSON file the package writes goes through here (summary.json, params.json, sweep manifests
-    and journals, analysis files), so any JSON reader accepts it; ``json.loads`` gives ``None`` back
+    Every JSON file the package writes goes through here (the manifests of runs, experiments and sweeps,
+    journals, analysis files), so any JSON reader accepts it; ``json.loads`` gives ``None`` back
     for an undefined metric.
     """
     separators = (",", ":") if compact else None

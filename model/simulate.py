@@ -23,7 +23,7 @@ class RunResult:
     companies: one row per company ever in the market, as at the end.
     summary: final values of the summary metrics (keys: ``model.metrics.SUMMARY_KEYS``, plus ``steps`` and
         ``seed``); counts as int, an undefined metric (``loser_winner_ratio`` without winners) as NaN
-        (``engagement run`` writes it as null in summary.json).
+        (``engagement run`` writes it as null in its manifest's summary).
     params: the parameters used.
     shares: engagement share per step (rows) and company id (columns).
     """
