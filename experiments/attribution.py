@@ -57,13 +57,12 @@ from .common import (
     finite,
     mean_ci,
     module_main,
-    read_manifest,
-    read_tables,
+    plot_from_tables,
 )
 
 NAME = "attribution"
 CLAIMS = ("C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9")
-TITLE = "Attribution: which mechanisms carry the few-winners outcome"
+TITLE = "Attribution: survivors' Gini, top-1 share and losers per winner with each mechanism off, or on alone"
 TABLES = {
     "runs": "one row per run: condition (all_on, all_off, without_X, with_adaptation, only_X), mechanism, kind "
             "(reference, off_alone, on_alone, added), replicate, seed and the final outcome measures "
@@ -442,17 +441,25 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
 
 
 # ====================================================================== figure
-def plot(out: str | Path, figure_dir: str | Path | None = None, *,
-         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+def figure_data(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The table the figure is drawn from: one row per condition, in design order, with each outcome's mean
+    (losers per winner: ratio of means) and 95% interval, and the runs without any winner; labels without
+    claim codes (the manifest names the claims)."""
+    table = condition_table(tables["runs"], int(manifest["root_seed"]))
+    table.insert(0, "order", np.arange(len(table)))
+    table["label"] = table["label"].str.replace(r" \(C\d+\)$", "", regex=True)
+    table["mechanism"] = table["mechanism"].fillna("")
+    return {"conditions": table}
+
+
+def draw(data: dict[str, pd.DataFrame], manifest: dict[str, Any], figure_dir: str | Path) -> list[Path]:
+    """The figure, from ``figure_data`` only."""
     import matplotlib.pyplot as plt
 
     from model.plotting import PALETTE, panel_label, save, style
 
-    tables = tables if tables is not None else read_tables(out)
-    figure_dir = Path(figure_dir if figure_dir is not None else out)
-    root = int(read_manifest(out)["root_seed"])
-    runs = tables["runs"]
-    table = condition_table(runs, root)
+    figure_dir = Path(figure_dir)
+    table = data["conditions"].sort_values("order").reset_index(drop=True)
     by = table.set_index("condition")
     rows = table[table["kind"] != "reference"].reset_index(drop=True)
     y = np.arange(len(rows))[::-1].astype(float)
@@ -520,6 +527,12 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                      "ratio); lines and bands: the all-on and all-off markets", fontsize=11.5)
         fig.tight_layout(rect=(0, 0.035, 1, 1))
         return save(fig, figure_dir / NAME)
+
+
+def plot(out: str | Path, figure_dir: str | Path | None = None, *,
+         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """The figure from the full tables (``figure_data``, then ``draw``)."""
+    return plot_from_tables(sys.modules[__name__], out, figure_dir, tables)
 
 
 def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,

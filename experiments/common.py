@@ -445,6 +445,22 @@ def draw_figures(module: Any, folder: Path, figure_dir: Path, tables: dict[str, 
     return module.plot(folder, figure_dir, tables=tables)
 
 
+def plot_from_tables(module: Any, out: str | Path, figure_dir: str | Path | None = None,
+                     tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """An experiment's figures from its full tables (``figure_data``, then ``draw``): each module's ``plot``."""
+    tables = tables if tables is not None else read_tables(out)
+    manifest = read_manifest(out)
+    return module.draw(module.figure_data(tables, manifest), manifest, Path(figure_dir if figure_dir is not None else out))
+
+
+def significant(frame: pd.DataFrame, digits: int = 6) -> pd.DataFrame:
+    """Float columns rounded to ``digits`` significant digits (figure data stays small as CSV)."""
+    frame = frame.copy()
+    for column in frame.columns[frame.dtypes == float]:
+        frame[column] = [float(f"{v:.{digits}g}") for v in frame[column]]
+    return frame
+
+
 def read_figure_data(folder: str | Path) -> dict[str, pd.DataFrame]:
     """The figure data of an experiment folder (``figure_data/*.csv``), by name."""
     target = Path(folder) / FIGURE_DATA

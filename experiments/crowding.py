@@ -42,8 +42,7 @@ from .common import (
     finite,
     losers_per_winner,
     module_main,
-    read_manifest,
-    read_tables,
+    plot_from_tables,
     replicate_jobs,
     show,
     summarise,
@@ -51,7 +50,7 @@ from .common import (
 
 NAME = "crowding"
 CLAIMS = ("C1", "C3")
-TITLE = "C1, C3: survivors, losers per winner, concentration and attention against crowding"
+TITLE = "Survivors, losers per winner, concentration and attention against crowding"
 TABLES = {"runs": "one row per run: route, crowding, n_companies, attention_budget, replicate, seed and the final "
                   "outcome measures, with survivor_share and winner_share of the companies that entered"}
 DEFAULT_COST, DEFAULT_VALUE, DEFAULT_COMPANIES = 0.004, 1.0, 50
@@ -197,48 +196,67 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
 
 
 # ====================================================================== figure
-def plot(out: str | Path, figure_dir: str | Path | None = None, *,
-         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+def figure_data(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The tables the figure is drawn from: per route and crowding level the means and 95% intervals of the
+    outcomes and the cohort losers per winner (ratio of means); the crowding at which mean losers come to
+    exceed mean winners, per route, with its bootstrap interval (from the manifest's headline)."""
+    runs = tables["runs"]
+    outcomes = ["survivor_share", "winner_share", "gini", "gini_survivors", "top10_share", "top10_share_survivors",
+                "attention_to_companies", "relationships_per_user"]
+    frames = []
+    for order, route in enumerate(ROUTES):
+        subset = runs[runs["route"] == route]
+        table = summarise(subset, "crowding", outcomes)
+        ratios = losers_per_winner(subset, "crowding").drop(columns="n")
+        frames.append(table.merge(ratios, on="crowding").assign(route=route, route_order=order))
+    levels = pd.concat(frames, ignore_index=True)
+    levels = levels[["route_order", "route", *[c for c in levels.columns if c not in ("route", "route_order")]]]
+    crossings = pd.DataFrame([{"route": route, "crowding": value[0], "crowding_low": value[1],
+                               "crowding_high": value[2]}
+                              for route in ROUTES
+                              for value in [[math.nan if v is None else v
+                                             for v in manifest["headline"][f"outnumber_crowding_{route}"]]]])
+    return {"levels": levels, "losers_exceed_winners": crossings}
+
+
+def draw(data: dict[str, pd.DataFrame], manifest: dict[str, Any], figure_dir: str | Path) -> list[Path]:
+    """The figure, from ``figure_data`` only."""
     import matplotlib.pyplot as plt
 
     from model.plotting import PALETTE, line_with_band, panel_label, plain_log_ticks, save, style
 
-    tables = tables if tables is not None else read_tables(out)
-    figure_dir = Path(figure_dir if figure_dir is not None else out)
-    runs = tables["runs"]
-    point, low, high = (math.nan if v is None else v
-                        for v in read_manifest(out)["headline"]["outnumber_crowding_companies"])
-    outcomes = ["survivor_share", "winner_share", "gini", "gini_survivors", "top10_share", "top10_share_survivors",
-                "attention_to_companies", "relationships_per_user"]
+    figure_dir = Path(figure_dir)
+    levels = data["levels"].sort_values(["route_order", "crowding"])
+    crossing_of = data["losers_exceed_winners"].set_index("route")
+    point, low, high = (float(crossing_of.loc["companies", c]) for c in ("crowding", "crowding_low", "crowding_high"))
     looks = {"companies": (PALETTE[0], "o"), "attention": (PALETTE[3], "s")}
     with style():
         fig, axes = plt.subplots(2, 3, figsize=(16, 9.8))
         (survive_ax, ratio_ax, gini_ax), (top_ax, attention_ax, relation_ax) = axes
         for route, label in ROUTES.items():
-            subset = runs[runs["route"] == route]
-            table = summarise(subset, "crowding", outcomes)
-            ratios = losers_per_winner(subset, "crowding")
+            table = levels[levels["route"] == route]
+            ratios = table
             colour, marker = looks[route]
 
-            def draw(ax: Any, column: str, linestyle: str = "-", name: str = label, frame: Any = table,
+            def curve(ax: Any, column: str, linestyle: str = "-", name: str = label, frame: Any = table,
                      colour: str = colour, marker: str = marker) -> None:
                 line_with_band(ax, frame["crowding"], frame[column], frame[f"{column}_low"], frame[f"{column}_high"],
                                colour=colour, linestyle=linestyle, marker=marker if linestyle == "-" else None,
                                label=name)
 
-            draw(survive_ax, "survivor_share", name=f"survivors — {label}")
-            draw(survive_ax, "winner_share", "--", name=f"cohort winners — {label}")
+            curve(survive_ax, "survivor_share", name=f"survivors — {label}")
+            curve(survive_ax, "winner_share", "--", name=f"cohort winners — {label}")
             defined = ratios[ratios["loser_winner_ratio"] > 0]
             floor = 0.5 * float(defined["loser_winner_ratio"].min()) if len(defined) else 0.01
             line_with_band(ratio_ax, defined["crowding"], defined["loser_winner_ratio"],
                            defined["loser_winner_ratio_low"].clip(lower=floor), defined["loser_winner_ratio_high"],
                            colour=colour, marker=marker, label=label)
-            draw(gini_ax, "gini", name=f"all that entered — {label}")
-            draw(gini_ax, "gini_survivors", "--", name=f"survivors — {label}")
-            draw(top_ax, "top10_share", name=f"all that entered — {label}")
-            draw(top_ax, "top10_share_survivors", "--", name=f"survivors — {label}")
-            draw(attention_ax, "attention_to_companies")
-            draw(relation_ax, "relationships_per_user")
+            curve(gini_ax, "gini", name=f"all that entered — {label}")
+            curve(gini_ax, "gini_survivors", "--", name=f"survivors — {label}")
+            curve(top_ax, "top10_share", name=f"all that entered — {label}")
+            curve(top_ax, "top10_share_survivors", "--", name=f"survivors — {label}")
+            curve(attention_ax, "attention_to_companies")
+            curve(relation_ax, "relationships_per_user")
         survive_ax.set(ylim=(0, 1.02), ylabel="share of the companies that entered",
                        title="Survivors and cohort winners after 100 steps")
         survive_ax.legend(loc="upper right", fontsize=7.5)
@@ -276,12 +294,18 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
             ax.text(crowding_index(DEFAULT_COMPANIES), 0.99, "default ", rotation=90, color="grey", fontsize=7.5,
                     transform=ax.get_xaxis_transform(), va="top", ha="right")
             panel_label(ax, letter)
-        replicates = int(runs.groupby(["route", "crowding"]).size().min())
+        replicates = int(levels["n"].min())
         fig.suptitle(f"{TITLE}\ncrowding = companies' running costs / value of all users' attention per step; no "
                      f"newcomers; {replicates} runs per point, 100 steps; solid: all that entered, dashed: survivors "
                      "or winners; bands: 95% CI", fontsize=11.5)
         fig.tight_layout()
         return save(fig, figure_dir / NAME)
+
+
+def plot(out: str | Path, figure_dir: str | Path | None = None, *,
+         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """The figure from the full tables (``figure_data``, then ``draw``)."""
+    return plot_from_tables(sys.modules[__name__], out, figure_dir, tables)
 
 
 def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,

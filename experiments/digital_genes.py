@@ -31,15 +31,14 @@ from .common import (
     execute,
     finite,
     module_main,
-    read_manifest,
-    read_tables,
+    plot_from_tables,
     replicate_jobs,
     summarise,
 )
 
 NAME = "digital_genes"
 CLAIMS = ("C2",)
-TITLE = "C2: top-1 share and effective number of competitors against social influence γ and crowding"
+TITLE = "Top-1 share and effective number of competitors against social influence γ and crowding"
 TABLES = {"runs": "one row per run: social_influence, n_companies, crowding, replicate, seed and the final outcome "
                   "measures (top1_share, effective_competitors, gini, survivors, ...)"}
 WINNER_TAKE_MOST = 0.5  # the largest company holds more than half of all engagement
@@ -106,18 +105,23 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
 
 
 # ====================================================================== figure
-def plot(out: str | Path, figure_dir: str | Path | None = None, *,
-         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+def figure_data(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The table the figure is drawn from: per number of companies (crowding) and social influence, the mean
+    top-1 share, effective number of competitors and Gini with 95% intervals over runs."""
+    means = cell_means(tables["runs"])
+    means.insert(1, "crowding", means["n_companies"] * DEFAULT_COST)
+    return {"cells": means}
+
+
+def draw(data: dict[str, pd.DataFrame], manifest: dict[str, Any], figure_dir: str | Path) -> list[Path]:
+    """The figure, from ``figure_data`` only."""
     import matplotlib.patheffects as effects
     import matplotlib.pyplot as plt
 
     from model.plotting import LINESTYLES, MARKERS, PALETTE, heatmap, line_with_band, panel_label, save, style
 
-    tables = tables if tables is not None else read_tables(out)
-    read_manifest(out)
-    figure_dir = Path(figure_dir if figure_dir is not None else out)
-    runs = tables["runs"]
-    means = cell_means(runs)
+    figure_dir = Path(figure_dir)
+    means = data["cells"]
     gammas = sorted(means["social_influence"].unique())
     sizes = sorted(means["n_companies"].unique())
     top1 = means.pivot(index="n_companies", columns="social_influence", values="top1_share").loc[sizes, gammas]
@@ -172,12 +176,18 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         line_ax.legend(loc="upper left", fontsize=8)
         for ax, letter in zip((top_ax, eff_ax, line_ax), "abc", strict=True):
             panel_label(ax, letter)
-        replicates = int(runs.groupby(["n_companies", "social_influence"]).size().min())
+        replicates = int(means["n"].min())
         fig.suptitle(f"{TITLE}\nall companies dialogue, no profiling, participation or newcomers; {replicates} runs "
                      "per cell (means); thick line: winner-take-most begins (top-1 share > 0.5) to its right; "
                      "dashed: γ = 1", fontsize=11)
         fig.tight_layout()
         return save(fig, figure_dir / NAME)
+
+
+def plot(out: str | Path, figure_dir: str | Path | None = None, *,
+         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """The figure from the full tables (``figure_data``, then ``draw``)."""
+    return plot_from_tables(sys.modules[__name__], out, figure_dir, tables)
 
 
 def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,

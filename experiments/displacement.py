@@ -15,7 +15,7 @@ cut short by the first exits), run for 200 steps. Phases are read off the data:
   over 9 steps) — from then on exits outpace entries although newcomers keep coming;
 - the usage phase lies in between (it is empty if the peak comes before the end of growth).
 
-Figure: engagement shares of one world (stacked: the companies that were ever in the top 8, and
+Figure: engagement shares of one world (the run with the median final Gini; stacked: the companies that were ever in the top 8, and
 all the rest), entries, exits and survivors, and concentration (Gini and top-10% share over every
 company that entered and among the survivors, top-1 share), with 95% intervals over replicates and
 the three phases shaded.
@@ -30,11 +30,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .common import DEFAULT_SEED, Design, Job, execute, finite, mean_ci, module_main, read_tables, show, summarise
+from .common import (
+    DEFAULT_SEED,
+    Design,
+    Job,
+    execute,
+    finite,
+    mean_ci,
+    module_main,
+    plot_from_tables,
+    show,
+    summarise,
+)
+from .common import significant as _significant
 
 NAME = "displacement"
 CLAIMS = ("C1", "C3", "C9")
-TITLE = "C9, C3: companies, entries, exits and concentration in a growing market over 200 steps"
+TITLE = "Companies, entries, exits and concentration in a growing market over 200 steps"
 TABLES = {
     "runs": "one row per run: replicate, seed and final outcome measures; peak_survivors and peak_step",
     "timeseries": "one row per run and step: every metric of model.METRICS (active users, survivors, entries, "
@@ -127,31 +139,66 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
 
 
 def representative_run(runs: pd.DataFrame) -> int:
-    """The run whose final Gini is the median one (a typical world for the stacked plot)."""
+    """The run shown as one world: the run whose final Gini (over every company that entered) is the median of
+    all runs; with an even number of runs the lower of the two middle ones, ties broken by the lower run id."""
     order = runs.sort_values(["gini", "run_id"]).reset_index(drop=True)
     return int(order.loc[(len(order) - 1) // 2, "run_id"])
 
 
+#: How the world of panel (a) is chosen, in the figure and in its data.
+WORLD_CRITERION = "median final Gini over all companies that entered (lower middle run for an even number of runs)"
+#: The world of panel (a) shows this many companies (largest peak share) and all the rest.
+LEADERS = 7
+
+
 # ====================================================================== figure
-def plot(out: str | Path, figure_dir: str | Path | None = None, *,
-         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+def figure_data(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The tables the figure is drawn from: the phases, means and 95% intervals per step, and the engagement
+    shares of the one world shown (chosen by ``WORLD_CRITERION``), its companies and all the rest."""
+    runs, series, shares = tables["runs"], tables["timeseries"], tables["shares"]
+    n_users = int(manifest["design"]["params"].get("n_users", 5000))
+    build_end, displacement_start, last = phase_bounds(series, n_users)
+    bounds = [(0, build_end), (build_end, displacement_start), (displacement_start, last)]
+    phases = pd.DataFrame([{"order": i, "phase": english, "phase_de": german, "start": start, "end": end}
+                           for i, ((start, end), (english, german)) in enumerate(zip(bounds, PHASES, strict=True))])
+    over_time = summarise(series.assign(users_share=series["active_users"] / n_users), "step",
+                          ["survivors", "entries", "exits", "gini", "gini_survivors", "top10_share",
+                           "top10_share_survivors", "top1_share", "users_share"])
+    world = representative_run(runs)
+    table = shares[shares["run_id"] == world].pivot_table(index="step", columns="company", values="share",
+                                                          fill_value=0.0)
+    table = table.reindex(range(int(series["step"].max()) + 1), fill_value=0.0)
+    ranked = table.max().sort_values(ascending=False)
+    leaders = list(ranked.index[:LEADERS])
+    leaders.sort(key=lambda c: int(np.argmax(table[c].to_numpy() > 0)))  # in order of first engagement
+    layers = [(f"company {c}", table[c].to_numpy()) for c in leaders]
+    layers.append(("all others", table.drop(columns=leaders).sum(axis=1).to_numpy()))
+    world_shares = pd.concat([pd.DataFrame({"layer": i, "label": label, "step": table.index, "share": values})
+                              for i, (label, values) in enumerate(layers)], ignore_index=True)
+    finals = runs["gini"].to_numpy(dtype=float)
+    chosen = pd.DataFrame([{"run_id": world, "criterion": WORLD_CRITERION, "runs": len(runs),
+                            "final_gini": float(runs.loc[runs["run_id"] == world, "gini"].iloc[0]),
+                            "median_final_gini": float(np.median(finals)),
+                            "min_final_gini": float(finals.min()), "max_final_gini": float(finals.max()),
+                            "leaders": len(leaders)}])
+    return {"phases": phases, "over_time": _significant(over_time), "world_shares": _significant(world_shares),
+            "world": chosen}
+
+
+def draw(data: dict[str, pd.DataFrame], manifest: dict[str, Any], figure_dir: str | Path) -> list[Path]:
+    """The figure, from ``figure_data`` only."""
     import matplotlib.pyplot as plt
 
     from model.plotting import HATCHES, PALETTE, REST_COLOUR, line_with_band, save, style
 
-    from .common import read_manifest
-
-    tables = tables if tables is not None else read_tables(out)
-    manifest = read_manifest(out)
-    figure_dir = Path(figure_dir if figure_dir is not None else out)
-    runs, series, shares = tables["runs"], tables["timeseries"], tables["shares"]
-    n_users = int(manifest["design"]["params"].get("n_users", 5000))
-    build_end, displacement_start, last = phase_bounds(series, n_users)
-    bands = [(0, build_end), (build_end, displacement_start), (displacement_start, last)]
+    figure_dir = Path(figure_dir)
+    phases = data["phases"].sort_values("order")
+    bands = list(zip(phases["start"].astype(int), phases["end"].astype(int), strict=True))
+    build_end, displacement_start, last = bands[0][1], bands[2][0], bands[2][1]
     tones = ["#F2F2F2", "#FFFFFF", "#E4E4E4"]
-    over_time = summarise(series, "step", ["survivors", "entries", "exits", "gini", "gini_survivors", "top10_share",
-                                           "top10_share_survivors", "top1_share", "active_users"])
+    over_time = data["over_time"].sort_values("step")
     steps = over_time["step"]
+    chosen = data["world"].iloc[0]
     with style():
         fig, axes = plt.subplots(3, 1, figsize=(10, 11.5), sharex=True,
                                  gridspec_kw={"height_ratios": [1.25, 1.0, 0.85]})
@@ -165,28 +212,23 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                     ax.axvline(boundary, color="black", linewidth=0.9, linestyle=(0, (4, 2)), zorder=3)
             ax.set_axisbelow(True)
 
-        # (a) engagement shares of one typical world
-        world = representative_run(runs)
-        table = shares[shares["run_id"] == world].pivot_table(index="step", columns="company", values="share",
-                                                          fill_value=0.0)
-        table = table.reindex(range(int(series["step"].max()) + 1), fill_value=0.0)
-        ranked = table.max().sort_values(ascending=False)
-        leaders = list(ranked.index[:7])
-        leaders.sort(key=lambda c: int(np.argmax(table[c].to_numpy() > 0)))  # in order of first engagement
-        layers = [table[c].to_numpy() for c in leaders]
-        rest = table.drop(columns=leaders).sum(axis=1).to_numpy()
-        colours = [PALETTE[i] for i in range(len(leaders))] + [REST_COLOUR]
-        polygons = share_ax.stackplot(table.index, *layers, rest, colors=colours,
-                                      labels=[f"company {c}" for c in leaders] + ["all others"])
+        # (a) engagement shares of one world, chosen by a stated criterion
+        world = data["world_shares"]
+        layers = [(label, group.sort_values("step")) for (_, label), group in world.groupby(["layer", "label"])]
+        leaders = len(layers) - 1
+        colours = [PALETTE[i] for i in range(leaders)] + [REST_COLOUR]
+        polygons = share_ax.stackplot(layers[0][1]["step"].to_numpy(), *(g["share"].to_numpy() for _, g in layers),
+                                      colors=colours, labels=[label for label, _ in layers])
         for i, polygon in enumerate(polygons):
-            polygon.set_hatch(HATCHES[i % len(HATCHES)] if i < len(leaders) else "")
+            polygon.set_hatch(HATCHES[i % len(HATCHES)] if i < leaders else "")
             polygon.set_edgecolor("white")
             polygon.set_linewidth(0.4)
         share_ax.set(ylim=(0, 1), xlim=(0, last), ylabel="engagement share",
-                     title=f"(a) Engagement shares in one typical world (run {world}): the 7 largest companies "
-                           "and all the rest")
+                     title=f"(a) Engagement shares in run {int(chosen['run_id'])}: the {leaders} companies with the "
+                           f"largest peak share and all the rest\nthe run with the median final Gini (all that entered) of "
+                           f"{int(chosen['runs'])} runs: {chosen['final_gini']:.3f} (lower middle for an even number)")
         share_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-        for (start, end), (english, german) in zip(bands, PHASES, strict=True):
+        for (start, end), english, german in zip(bands, phases["phase"], phases["phase_de"], strict=True):
             if end > start:
                 share_ax.text((start + end) / 2, 0.97, f"{german}\n({english})", ha="center", va="top",
                               fontsize=8, transform=share_ax.get_xaxis_transform(),
@@ -214,17 +256,26 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                 ("top1_share", "top-1 share", PALETTE[1], ":", "D")):
             line_with_band(conc_ax, steps, over_time[column], over_time[f"{column}_low"], over_time[f"{column}_high"],
                            colour=colour, linestyle=linestyle, marker=marker, markevery=20, label=label)
-        conc_ax.plot(steps, over_time["active_users"] / n_users, color="black", linestyle="-.", linewidth=1.3,
+        conc_ax.plot(steps, over_time["users_share"], color="black", linestyle="-.", linewidth=1.3,
                      label="users on the platform (share of the market)")
         conc_ax.set(ylim=(0, 1.05), xlabel="step (one period of attention, think of a week)",
                     ylabel="share / coefficient",
                     title="(c) Users on the platform and concentration: all companies that entered and survivors")
         conc_ax.legend(loc="lower right", fontsize=7.5, ncol=2)
-        replicates = len(runs)
-        fig.suptitle(f"{TITLE}\n{replicates} runs; bands: 95% CI of the mean; 30 founders, 0.5 newcomers per step",
-                     fontsize=12)
+        replicates = int(over_time["n"].max())
+        founders = manifest["design"]["params"].get("n_companies", SCENARIO["n_companies"])
+        newcomers = manifest["design"]["params"].get("entry_rate", SCENARIO["entry_rate"])
+        fig.suptitle(f"{TITLE}\n{replicates} runs; bands: 95% CI of the mean; {founders} founders, {newcomers:g} "
+                     "newcomers per step", fontsize=12)
         fig.tight_layout()
         return save(fig, figure_dir / NAME)
+
+
+
+def plot(out: str | Path, figure_dir: str | Path | None = None, *,
+         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """The figure from the full tables (``figure_data``, then ``draw``)."""
+    return plot_from_tables(sys.modules[__name__], out, figure_dir, tables)
 
 
 def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,

@@ -16,6 +16,11 @@ Concentration is shown twice: over every company that ever entered (exited ones 
 exits alone raise it) and among the survivors only. Figure: Lorenz curves and rank-size plots
 at the three horizons, concentration, winners and losers over time, losers per winner and the
 winners' share of the cohort and of the engagement at each horizon, all with 95% intervals.
+
+The rank-size panel shows the mean share at each rank (over the runs that have a company at that rank)
+with its 95% interval, and no fitted line: the curve bends — the leader holds most of the engagement,
+the next ranks fall off by orders of magnitude — so a single log-log slope would describe neither its
+top nor its tail. The figure data keeps the local slope between neighbouring ranks instead.
 """
 
 from __future__ import annotations
@@ -38,14 +43,17 @@ from .common import (
     losers_per_winner,
     mean_ci,
     module_main,
-    read_tables,
+    plot_from_tables,
     show,
     summarise,
+)
+from .common import (
+    significant as _significant,
 )
 
 NAME = "few_winners"
 CLAIMS = ("C3",)
-TITLE = "C3: winners, losers and concentration in the default market after 100, 200 and 400 steps"
+TITLE = "Winners, losers and concentration in the default market after 100, 200 and 400 steps"
 HORIZONS = (100, 200, 400)
 TABLES = {
     "runs": "one row per run: seed, replicate and the final outcome measures (RunResult.summary, at the last horizon)",
@@ -177,19 +185,60 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
 
 
 # ====================================================================== figure
-def plot(out: str | Path, figure_dir: str | Path | None = None, *,
-         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+
+def figure_data(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The tables the figure is drawn from: Lorenz curves and mean shares by rank per horizon (means and 95%
+    intervals over runs), concentration and cohort counts per step, and the per-horizon statistics."""
+    runs, series, companies, horizons = tables["runs"], tables["timeseries"], tables["companies"], tables["horizons"]
+    replicates = runs["run_id"].nunique()
+    stats = horizon_summary(horizons)
+    curves = []
+    for survivors_only, who in ((False, "all"), (True, "survivors")):
+        curve = summarise(lorenz_table(companies, survivors_only), ["horizon", "population"], ["engagement"])
+        curves.append(curve.assign(companies=who))
+    lorenz = pd.concat(curves, ignore_index=True)[["horizon", "companies", "population", "n", "engagement",
+                                                     "engagement_low", "engagement_high"]]
+    ranks = rank_table(companies)
+    sizes = []
+    for h in sorted(stats):
+        mine = ranks[ranks["horizon"] == h]
+        present = mine.groupby("rank")["run_id"].nunique()
+        common = present.index[present >= 0.5 * replicates]
+        by_rank = summarise(mine[mine["rank"].isin(common)], "rank", ["share"])
+        if by_rank.empty:
+            continue
+        # local log-log slope between neighbouring ranks of the mean curve (no straight line is fitted: the
+        # curve is far from straight, so one slope would describe neither its top nor its tail)
+        log_rank, log_share = np.log(by_rank["rank"].to_numpy(float)), np.log(by_rank["share"].to_numpy(float))
+        by_rank["local_slope"] = np.concatenate([[math.nan], np.diff(log_share) / np.diff(log_rank)])
+        sizes.append(by_rank.assign(horizon=h))
+    rank_size = pd.concat(sizes, ignore_index=True)[["horizon", "rank", "n", "share", "share_low", "share_high",
+                                                      "local_slope"]]
+    columns = ["gini", "gini_survivors", "top10_share", "top10_share_survivors", "top1_share", "cohort", "winners",
+               "losers", "survivors"]
+    over_time = summarise(series, "step", columns)
+    rows = []
+    for h, s in stats.items():
+        row: dict[str, Any] = {"horizon": h, "runs": s["runs"], "no_winner_runs": s["no_winner_runs"]}
+        for column in ("loser_winner_ratio", "winner_cohort_share", "winner_engagement_share", "gini",
+                       "gini_survivors"):
+            row[column], row[f"{column}_low"], row[f"{column}_high"] = s[column]
+        rows.append(row)
+    return {"lorenz": _significant(lorenz), "rank_size": _significant(rank_size),
+            "over_time": _significant(over_time), "horizons": pd.DataFrame(rows)}
+
+
+def draw(data: dict[str, pd.DataFrame], manifest: dict[str, Any], figure_dir: str | Path) -> list[Path]:
+    """The figure, from ``figure_data`` only."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
     from model.plotting import LINESTYLES, MARKERS, PALETTE, line_with_band, panel_label, plain_log_ticks, save, style
 
-    tables = tables if tables is not None else read_tables(out)
-    figure_dir = Path(figure_dir if figure_dir is not None else out)
-    runs, series, companies, horizons = tables["runs"], tables["timeseries"], tables["companies"], tables["horizons"]
-    replicates = runs["run_id"].nunique()
-    stats = horizon_summary(horizons)
-    marks = sorted(stats)
+    figure_dir = Path(figure_dir)
+    stats = data["horizons"].sort_values("horizon").set_index("horizon")
+    replicates = int(stats["runs"].max())
+    marks = [int(h) for h in stats.index]
     colour_of = {h: PALETTE[i] for i, h in enumerate(marks)}
     with style():
         fig, axes = plt.subplots(2, 3, figsize=(16, 9.4))
@@ -197,14 +246,14 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
 
         # (a) Lorenz curves: every company that entered (solid) and the survivors (dashed)
         lorenz_ax.plot([0, 1], [0, 1], color="black", linestyle=":", linewidth=1.0)
-        for survivors_only, linestyle in ((False, "-"), (True, "--")):
-            curves = summarise(lorenz_table(companies, survivors_only), ["horizon", "population"], ["engagement"])
+        curves = data["lorenz"]
+        for who, linestyle in (("all", "-"), ("survivors", "--")):
             for h in marks:
-                mine = curves[curves["horizon"] == h]
+                mine = curves[(curves["companies"] == who) & (curves["horizon"] == h)].sort_values("population")
                 line_with_band(lorenz_ax, mine["population"], mine["engagement"], mine["engagement_low"],
                                mine["engagement_high"], colour=colour_of[h], linestyle=linestyle)
-        handles = [Line2D([], [], color=colour_of[h], label=f"{h} steps: Gini {stats[h]['gini'][0]:.2f} all, "
-                          f"{stats[h]['gini_survivors'][0]:.2f} survivors") for h in marks]
+        handles = [Line2D([], [], color=colour_of[h], label=f"{h} steps: Gini {stats.loc[h, 'gini']:.2f} all, "
+                          f"{stats.loc[h, 'gini_survivors']:.2f} survivors") for h in marks]
         handles += [Line2D([], [], color="black", linestyle="-", label="all companies that entered (exited = 0)"),
                     Line2D([], [], color="black", linestyle="--", label="survivors only"),
                     Line2D([], [], color="black", linestyle=":", label="equal shares")]
@@ -212,20 +261,17 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         lorenz_ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="cumulative share of companies (smallest first)",
                       ylabel="cumulative share of engagement", title="Lorenz curves of engagement shares")
 
-        # (b) rank-size of the survivors' shares
-        ranks = rank_table(companies)
+        # (b) rank-size: the mean share at each rank, no fitted line
+        ranks = data["rank_size"]
         smallest = []
         for i, h in enumerate(marks):
-            mine = ranks[ranks["horizon"] == h]
-            present = mine.groupby("rank")["run_id"].nunique()
-            common = present.index[present >= 0.5 * replicates]
-            by_rank = summarise(mine[mine["rank"].isin(common)], "rank", ["share"])
+            by_rank = ranks[ranks["horizon"] == h].sort_values("rank")
             if by_rank.empty:
                 continue
             smallest.append(float(by_rank["share"].min()))
             line_with_band(rank_ax, by_rank["rank"], by_rank["share"], by_rank["share_low"].clip(lower=1e-6),
                            by_rank["share_high"], colour=colour_of[h], linestyle=LINESTYLES[i], marker=MARKERS[i],
-                           label=f"{h} steps (slope {stats[h]['rank_size_slope'][0]:.1f})")
+                           label=f"{h} steps")
         rank_ax.set(xscale="log", yscale="log")
         if smallest:
             rank_ax.set_ylim(max(min(smallest) / 10, 1e-7), 2)
@@ -233,11 +279,10 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         plain_log_ticks(rank_ax.yaxis, [1e-6, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1])
         rank_ax.set(xlabel="rank of company (1 = largest, log scale)", ylabel="engagement share (log scale)",
                     title="Rank-size (ranks held in at least half of the runs)")
-        rank_ax.legend(loc="lower left", fontsize=8, title="mean share at each rank (log-log slope)", title_fontsize=8)
+        rank_ax.legend(loc="lower left", fontsize=8, title="mean share at each rank, 95% CI", title_fontsize=8)
 
         # (c) concentration over time, all entrants against survivors
-        over_time = summarise(series, "step", ["gini", "gini_survivors", "top10_share", "top10_share_survivors",
-                                               "top1_share"])
+        over_time = data["over_time"].sort_values("step")
         steps = over_time["step"]
         every = max(1, len(steps) // 8)
         looks = [("gini", "Gini, all companies that entered", PALETTE[4], "-", "s"),
@@ -253,13 +298,12 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         conc_ax.legend(loc="lower right", fontsize=7.5)
 
         # (d) the cohort, its winners and losers over time
-        counts = summarise(series, "step", ["cohort", "winners", "losers", "survivors"])
         for column, label, colour, linestyle, marker in (
                 ("survivors", "companies in the market", PALETTE[5], "-.", None),
                 ("cohort", "cohort (in the market maturity_age steps before)", PALETTE[0], "-", None),
                 ("losers", "cohort losers (exited, or no recent profit)", PALETTE[3], "-", "s"),
                 ("winners", "cohort winners (alive, recent profit > 0)", PALETTE[2], "--", "o")):
-            line_with_band(time_ax, counts["step"], counts[column], counts[f"{column}_low"], counts[f"{column}_high"],
+            line_with_band(time_ax, steps, over_time[column], over_time[f"{column}_low"], over_time[f"{column}_high"],
                            colour=colour, linestyle=linestyle, marker=marker, markevery=every, label=label)
         time_ax.set(xlabel="step (one period of attention, think of a week)", ylabel="companies (mean)",
                     title="Cohort, winners and losers over time")
@@ -272,11 +316,13 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         # (e) losers per winner at each horizon
         positions = np.arange(len(marks))
         for i, h in enumerate(marks):
-            ratio, low, high = stats[h]["loser_winner_ratio"]
+            ratio, low, high = (float(stats.loc[h, c]) for c in ("loser_winner_ratio", "loser_winner_ratio_low",
+                                                                  "loser_winner_ratio_high"))
             if math.isfinite(ratio):
                 ratio_ax.bar(i, ratio, width=0.6, color=colour_of[h], edgecolor="black", linewidth=0.6,
                              yerr=[[ratio - low], [high - ratio]], capsize=4)
-            label = f"{show(ratio, '.1f')}\n({stats[h]['no_winner_runs']} of {stats[h]['runs']} runs\nwithout a winner)"
+            label = (f"{show(ratio, '.1f')}\n({int(stats.loc[h, 'no_winner_runs'])} of {int(stats.loc[h, 'runs'])} "
+                     "runs\nwithout a winner)")
             ratio_ax.text(i, (high if math.isfinite(high) else 0) + 0.1, label, ha="center", va="bottom", fontsize=8)
         ratio_ax.axhline(1.0, color="black", linewidth=1, linestyle=":", label="1 = as many losers as winners")
         ratio_ax.legend(loc="upper left", fontsize=8)
@@ -290,7 +336,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                                              (width / 2, "winner_engagement_share",
                                               "winners' share of the engagement", "")):
             for i, h in enumerate(marks):
-                mean, low, high = stats[h][column]
+                mean, low, high = (float(stats.loc[h, c]) for c in (column, f"{column}_low", f"{column}_high"))
                 bar_ax.bar(i + offset, mean, width=width, color="white" if hatch else colour_of[h],
                            edgecolor=colour_of[h] if hatch else "black", hatch=hatch, linewidth=1.0,
                            yerr=[[mean - low], [high - mean]], capsize=3, label=label if i == 0 else None)
@@ -308,6 +354,12 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                      fontsize=12)
         fig.tight_layout()
         return save(fig, figure_dir / NAME)
+
+
+def plot(out: str | Path, figure_dir: str | Path | None = None, *,
+         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """The figure from the full tables (``figure_data``, then ``draw``)."""
+    return plot_from_tables(sys.modules[__name__], out, figure_dir, tables)
 
 
 def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,

@@ -40,16 +40,19 @@ from .common import (
     finite,
     mean_ci,
     module_main,
+    plot_from_tables,
     ratio_of_means,
-    read_tables,
     show,
     summarise,
+)
+from .common import (
+    significant as _significant,
 )
 
 NAME = "formats"
 CLAIMS = ("C4", "C7")
-TITLE = "C4: engagement share, survival and profit of the five formats"
-TITLE_MAINTENANCE = "C7: engagement and profit of companies that stop maintaining their reach, by format"
+TITLE = "Engagement share, survival and profit of the five formats"
+TITLE_MAINTENANCE = "Engagement and profit of companies that stop maintaining their reach, by format"
 TABLES = {
     "runs": "one row per run: part (mixed, article, maintenance), format (maintenance markets), replicate, seed and "
             "final outcome measures",
@@ -280,14 +283,69 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
 
 
 # ====================================================================== figures
+
+def figure_data(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The tables both figures are drawn from (means and 95% intervals over runs).
+
+    formats: per format and step of the mixed market, engagement share, survival and cumulative profit per
+    company (``market_series``); per format of the article's mix, its share of the companies, of the
+    engagement and of the cohort winners (``article_mix``). formats_maintenance: engagement relative to
+    before the stop, per format of the companies that stopped and pooled for those that kept maintaining
+    (``retained``); the half-life of engagement per format (``half_life``); profit since the stop per format
+    and group (``profit``). ``run_counts``: runs per part."""
+    from model.plotting import FORMAT_ORDER
+
+    order = {name: i for i, name in enumerate(FORMAT_ORDER)}
+    series, final, runs = tables["format_series"], tables["format_final"], tables["runs"]
+    market = summarise(series, ["format_name", "step"], ["share", "survival", "mean_profit"])
+    market.insert(0, "format_order", market["format_name"].map(order))
+    article = final[final["part"] == "article"]
+    totals = article.groupby("run_id")["entered"].transform("sum")
+    article = article.assign(company_share=article["entered"] / totals,
+                             winner_share=article["winners"] / article.groupby("run_id")["winners"].transform("sum")
+                             .replace(0, np.nan))
+    mix = summarise(article, "format_name", ["company_share", "share", "winner_share"])
+    mix.insert(0, "format_order", mix["format_name"].map(order))
+
+    frame = retained(tables["maintenance"])
+    curves = []
+    for name in FORMAT_ORDER:
+        mine = pooled_retained(frame[(frame["format"] == name) & (frame["group"] == "stopped")])
+        curves.append(mine.assign(curve=name, group="stopped"))
+    curves.append(pooled_retained(frame[frame["group"] == "maintained"]).assign(curve="maintained", group="maintained"))
+    curves = pd.concat(curves, ignore_index=True)
+    curves = curves[["curve", "group", "since_stop", "retained", "retained_low", "retained_high"]]
+    lives = half_lives(frame)
+    life_rows = []
+    for name in FORMAT_ORDER:
+        values = lives.loc[lives["format"] == name, "half_life"]
+        mean, low, high = mean_ci(values)
+        life_rows.append({"format_order": order[name], "format": name, "half_life": mean, "half_life_low": low,
+                          "half_life_high": high, "never_halved": int(values.isna().sum()), "runs": len(values)})
+    last = int(frame["since_stop"].max())
+    end = frame[frame["since_stop"] == last]
+    profit = summarise(end, ["group", "format"], ["profit_since_stop"]).assign(since_stop=last)
+    profit.insert(0, "format_order", profit["format"].map(order))
+    counts = pd.DataFrame([{"part": part, "runs": int((runs["part"] == part).sum())}
+                           for part in ("mixed", "article", "maintenance")])
+    counts["formats"] = [1, 1, len(FORMAT_ORDER)]
+    return {"market_series": _significant(market), "article_mix": mix, "retained": _significant(curves),
+            "half_life": pd.DataFrame(life_rows), "profit": profit, "run_counts": counts}
+
+
+def draw(data: dict[str, pd.DataFrame], manifest: dict[str, Any], figure_dir: str | Path) -> list[Path]:
+    """Both figures, from ``figure_data`` only."""
+    figure_dir = Path(figure_dir)
+    return _draw_market(data, figure_dir) + _draw_maintenance(data, figure_dir)
+
+
 def plot(out: str | Path, figure_dir: str | Path | None = None, *,
          tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
-    tables = tables if tables is not None else read_tables(out)
-    figure_dir = Path(figure_dir if figure_dir is not None else out)
-    return _plot_market(tables, figure_dir) + _plot_maintenance(tables, figure_dir)
+    """Both figures from the full tables (``figure_data``, then ``draw``)."""
+    return plot_from_tables(sys.modules[__name__], out, figure_dir, tables)
 
 
-def _plot_market(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list[Path]:
+def _draw_market(data: dict[str, pd.DataFrame], figure_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from model.plotting import (
@@ -303,14 +361,13 @@ def _plot_market(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list[Path
         style,
     )
 
-    series = tables["format_series"]
-    final = tables["format_final"]
+    series = data["market_series"]
     with style():
         fig, axes = plt.subplots(2, 2, figsize=(12, 9.6))
         (share_ax, survival_ax), (profit_ax, bar_ax) = axes
         last = int(series["step"].max())
         for name in FORMAT_ORDER:
-            mine = summarise(series[series["format_name"] == name], "step", ["share", "survival", "mean_profit"])
+            mine = series[series["format_name"] == name].sort_values("step")
             look = {"colour": FORMAT_COLOURS[name], "linestyle": FORMAT_LINESTYLES[name],
                     "marker": FORMAT_MARKERS[name], "markevery": max(1, last // 8), "label": FORMAT_LABELS[name]}
             line_with_band(share_ax, mine["step"], mine["share"], mine["share_low"], mine["share_high"], **look)
@@ -330,12 +387,7 @@ def _plot_market(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list[Path
         share_ax.legend(loc="upper left", fontsize=7.5)
 
         # (d) the article's mix: where the firms are against where the engagement goes
-        article = final[final["part"] == "article"]
-        totals = article.groupby("run_id")["entered"].transform("sum")
-        article = article.assign(company_share=article["entered"] / totals,
-                                 winner_share=article["winners"] / article.groupby("run_id")["winners"].transform("sum")
-                                 .replace(0, np.nan))
-        stats = summarise(article, "format_name", ["company_share", "share", "winner_share"]).set_index("format_name")
+        stats = data["article_mix"].set_index("format_name")
         positions = np.arange(len(FORMAT_ORDER))
         width = 0.27
         kinds = [("company_share", "share of the companies", "white", "//"),
@@ -362,15 +414,14 @@ def _plot_market(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list[Path
                       title_fontsize=8)
         for ax, letter in zip(axes.flat, "abcd", strict=True):
             panel_label(ax, letter)
-        runs = tables["runs"]
-        replicates = int((runs["part"] == "mixed").sum())
+        replicates = int(data["run_counts"].set_index("part").loc["mixed", "runs"])
         fig.suptitle(f"{TITLE}\n(a–c) equal numbers of firms per format, {replicates} runs; (d) the article's mix; "
                      "95% CI", fontsize=11.5)
         fig.tight_layout()
         return save(fig, figure_dir / NAME)
 
 
-def _plot_maintenance(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list[Path]:
+def _draw_maintenance(data: dict[str, pd.DataFrame], figure_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from model.plotting import (
@@ -388,18 +439,17 @@ def _plot_maintenance(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list
         style,
     )
 
-    frame = retained(tables["maintenance"])
-    lives = half_lives(frame)
+    curves = data["retained"]
     with style():
         fig, axes = plt.subplots(1, 3, figsize=(15, 5.0), gridspec_kw={"width_ratios": [1.35, 1.0, 1.0]})
         curve_ax, life_ax, profit_ax = axes
-        last = int(frame["since_stop"].max())
+        last = int(curves["since_stop"].max())
         for name in FORMAT_ORDER:
-            mine = pooled_retained(frame[(frame["format"] == name) & (frame["group"] == "stopped")])
+            mine = curves[curves["curve"] == name].sort_values("since_stop")
             line_with_band(curve_ax, mine["since_stop"], mine["retained"], mine["retained_low"], mine["retained_high"],
                            colour=FORMAT_COLOURS[name], linestyle=FORMAT_LINESTYLES[name],
                            marker=FORMAT_MARKERS[name], markevery=max(1, last // 8), label=FORMAT_LABELS[name])
-        kept = pooled_retained(frame[frame["group"] == "maintained"])
+        kept = curves[curves["curve"] == "maintained"].sort_values("since_stop")
         line_with_band(curve_ax, kept["since_stop"], kept["retained"], kept["retained_low"], kept["retained_high"],
                        colour="black", linestyle="-", label="rivals that keep maintaining (all formats)")
         curve_ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
@@ -409,10 +459,10 @@ def _plot_maintenance(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list
         curve_ax.legend(loc="center right", fontsize=7.5)
 
         positions = np.arange(len(FORMAT_ORDER))
+        lives = data["half_life"].set_index("format")
         for i, name in enumerate(FORMAT_ORDER):
-            values = lives.loc[lives["format"] == name, "half_life"]
-            mean, low, high = mean_ci(values)
-            censored = int(values.isna().sum())
+            mean, low, high = (float(lives.loc[name, c]) for c in ("half_life", "half_life_low", "half_life_high"))
+            censored = int(lives.loc[name, "never_halved"])
             life_ax.bar(i, mean, width=0.65, color=FORMAT_COLOURS[name], hatch=FORMAT_HATCHES[name],
                         edgecolor="black", linewidth=0.6, yerr=[[mean - low], [high - mean]], capsize=3)
             life_ax.text(i, (high if np.isfinite(high) else 0.0) + 0.4,
@@ -422,11 +472,11 @@ def _plot_maintenance(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list
         life_ax.set(ylabel="steps until engagement has halved", title="Half-life of engagement without maintenance")
         life_ax.set_ylim(0, life_ax.get_ylim()[1] * 1.15)
 
-        end = frame[frame["since_stop"] == last]
+        profit = data["profit"]
         width = 0.38
         for offset, group, face, hatch in ((-width / 2, "maintained", REST_COLOUR, ""),
                                            (width / 2, "stopped", "white", "//")):
-            stats = summarise(end[end["group"] == group], "format", ["profit_since_stop"]).set_index("format")
+            stats = profit[profit["group"] == group].set_index("format")
             for i, name in enumerate(FORMAT_ORDER):
                 row = stats.loc[name]
                 profit_ax.bar(i + offset, row["profit_since_stop"], width=width, color=face, hatch=hatch,
@@ -437,13 +487,13 @@ def _plot_maintenance(tables: dict[str, pd.DataFrame], figure_dir: Path) -> list
                               if i == 0 else None)
         profit_ax.axhline(0, color="black", linewidth=0.8)
         profit_ax.set_xticks(positions, [FORMAT_SHORT[name] for name in FORMAT_ORDER], fontsize=7.5)
-        profit_ax.set(ylabel=f"mean profit per company, {last} steps after the stop",
+        profit_ax.set(ylabel=f"mean profit per company, {int(profit['since_stop'].max())} steps after the stop",
                       title="Profit since the stop")
         profit_ax.legend(loc="upper left", fontsize=8)
         for ax, letter in zip(axes, "abc", strict=True):
             panel_label(ax, letter)
-        runs = tables["runs"]
-        per_format = int((runs["part"] == "maintenance").sum() // len(FORMAT_ORDER))
+        counts = data["run_counts"].set_index("part")
+        per_format = int(counts.loc["maintenance", "runs"] // counts.loc["maintenance", "formats"])
         fig.suptitle(f"{TITLE_MAINTENANCE}\none market per format (30 companies); a random half stops maintaining; "
                      f"{per_format} runs per format, 95% CI", fontsize=11.5)
         fig.tight_layout()

@@ -29,14 +29,14 @@ from .common import (
     finite,
     mean_ci,
     module_main,
-    read_tables,
+    plot_from_tables,
     replicate_jobs,
     summarise,
 )
 
 NAME = "information_and_participation"
 CLAIMS = ("C5", "C6")
-TITLE = "C5, C6: top-1 share and the formats' shares of engagement against profiling and participation"
+TITLE = "Top-1 share and the formats' shares of engagement against profiling and participation"
 TABLES = {"runs": "one row per run: profiling, participation, replicate, seed, the final outcome measures and the "
                   "final engagement share of each format (share_<format>), community_share (brand + topic "
                   "community) and shallow_share (advertising + information broadcasting)"}
@@ -101,8 +101,20 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
 
 
 # ====================================================================== figure
-def plot(out: str | Path, figure_dir: str | Path | None = None, *,
-         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+def figure_data(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The table the figure is drawn from: per profiling and participation strength, the means and 95%
+    intervals over runs of the top-1 share, the community formats' share, the Gini, the effective number
+    of competitors and each format's share of the engagement."""
+    from model.plotting import FORMAT_ORDER
+
+    means = summarise(tables["runs"], ["profiling", "participation"],
+                      ["top1_share", "community_share", "gini", "effective_competitors",
+                       *(f"share_{name}" for name in FORMAT_ORDER)])
+    return {"cells": means}
+
+
+def draw(data: dict[str, pd.DataFrame], manifest: dict[str, Any], figure_dir: str | Path) -> list[Path]:
+    """The figure, from ``figure_data`` only."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
@@ -119,14 +131,10 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         style,
     )
 
-    tables = tables if tables is not None else read_tables(out)
-    figure_dir = Path(figure_dir if figure_dir is not None else out)
-    runs = tables["runs"]
-    means = summarise(runs, ["profiling", "participation"],
-                      ["top1_share", "community_share", "gini", "effective_competitors",
-                       *(f"share_{name}" for name in FORMAT_ORDER)])
-    profiling = sorted(runs["profiling"].unique())
-    participation = sorted(runs["participation"].unique())
+    figure_dir = Path(figure_dir)
+    means = data["cells"]
+    profiling = sorted(means["profiling"].unique())
+    participation = sorted(means["participation"].unique())
     top1 = means.pivot(index="profiling", columns="participation", values="top1_share").loc[profiling, participation]
     community = means.pivot(index="profiling", columns="participation",
                             values="community_share").loc[profiling, participation]
@@ -185,11 +193,17 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                       loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
         for ax, letter in zip(axes.flat, "abcd", strict=True):
             panel_label(ax, letter)
-        replicates = int(runs.groupby(["profiling", "participation"]).size().min())
+        replicates = int(means["n"].min())
         fig.suptitle(f"{TITLE}\ndefault market (article's format mix), 100 steps, {replicates} runs per cell",
                      fontsize=11.5)
         fig.tight_layout()
         return save(fig, figure_dir / NAME)
+
+
+def plot(out: str | Path, figure_dir: str | Path | None = None, *,
+         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """The figure from the full tables (``figure_data``, then ``draw``)."""
+    return plot_from_tables(sys.modules[__name__], out, figure_dir, tables)
 
 
 def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,

@@ -38,14 +38,17 @@ from .common import (
     finite,
     mean_ci,
     module_main,
-    read_tables,
+    plot_from_tables,
     show,
     summarise,
+)
+from .common import (
+    significant as _significant,
 )
 
 NAME = "strategy"
 CLAIMS = ("C8",)
-TITLE = "C8: survival and winning by focus, adaptation and entry time"
+TITLE = "Survival and winning by focus, adaptation and entry time"
 TABLES = {
     "runs": "one row per run: part (focus, adaptation, late), scatter_penalty, adaptation, replicate, seed and final "
             "outcome measures",
@@ -168,8 +171,37 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
 
 
 # ====================================================================== figure
-def plot(out: str | Path, figure_dir: str | Path | None = None, *,
-         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+def figure_data(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The tables the figure is drawn from (means and 95% intervals over runs): survival and winning by focus
+    bin and scatter penalty; each format's mean engagement share at the end and the cohort winners per step,
+    by adaptation; survival to age AGE and engagement share at that age by entry cohort; runs per part."""
+    from model.plotting import FORMAT_ORDER
+
+    runs, companies, series = tables["runs"], tables["companies"], tables["timeseries"]
+    bins = focus_bins(companies[companies["part"] == "focus"])
+    focus = summarise(bins, ["scatter_penalty", "focus_bin"], ["survival", "winning"])
+    focus.insert(2, "focus_centre", (focus["focus_bin"] + 0.5) / 5)
+    finals = series[series["step"] == series["step"].max()]
+    formats = pd.DataFrame([{"adaptation": level, "format_order": i, "format": name,
+                             "share": float(finals[finals["adaptation"] == level][f"share_{name}"].mean())}
+                            for level in sorted(runs[runs["part"] == "adaptation"]["adaptation"].unique())
+                            for i, name in enumerate(FORMAT_ORDER)])
+    winners = summarise(series, ["adaptation", "step"], ["winners"])
+    late = cohorts(companies[companies["part"] == "late"])
+    cohort = summarise(late, ["cohort_index", "cohort"], ["survival", "share"]).sort_values("cohort_index")
+    cohort["cohort"] = cohort["cohort"].astype(str)
+    counts = pd.DataFrame([
+        {"part": "focus", "runs": int(runs[runs["part"] == "focus"].groupby("scatter_penalty").size().min()),
+         "meaning": "runs per scatter penalty (fewest)"},
+        {"part": "adaptation", "runs": int(runs[runs["part"] == "adaptation"].groupby("adaptation").size().min()),
+         "meaning": "runs per adaptation level (fewest)"},
+        {"part": "late", "runs": int((runs["part"] == "late").sum()), "meaning": "runs in all"}])
+    return {"focus": focus, "adaptation_formats": formats, "adaptation_winners": _significant(winners),
+            "entry_cohorts": cohort, "run_counts": counts}
+
+
+def draw(data: dict[str, pd.DataFrame], manifest: dict[str, Any], figure_dir: str | Path) -> list[Path]:
+    """The figure, from ``figure_data`` only."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
@@ -187,21 +219,19 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         style,
     )
 
-    tables = tables if tables is not None else read_tables(out)
-    figure_dir = Path(figure_dir if figure_dir is not None else out)
-    runs, companies, series = tables["runs"], tables["companies"], tables["timeseries"]
+    figure_dir = Path(figure_dir)
+    counts = data["run_counts"].set_index("part")["runs"]
     with style():
         fig, axes = plt.subplots(2, 3, figsize=(16, 9.6))
         (survive_ax, win_ax, format_ax), (winners_ax, cohort_ax, share_ax) = axes
 
         # (a, b) focus
-        bins = focus_bins(companies[companies["part"] == "focus"])
-        centres = (np.arange(5) + 0.5) / 5
-        for i, penalty in enumerate(sorted(bins["scatter_penalty"].unique())):
-            table = summarise(bins[bins["scatter_penalty"] == penalty], "focus_bin", ["survival", "winning"])
+        focus = data["focus"]
+        for i, penalty in enumerate(sorted(focus["scatter_penalty"].unique())):
+            table = focus[focus["scatter_penalty"] == penalty].sort_values("focus_bin")
             look = {"colour": PALETTE[i], "linestyle": LINESTYLES[i], "marker": MARKERS[i],
                     "label": f"scatter penalty {penalty:g}"}
-            x = centres[table["focus_bin"].to_numpy()]
+            x = table["focus_centre"].to_numpy()
             line_with_band(survive_ax, x, table["survival"], table["survival_low"], table["survival_high"], **look)
             line_with_band(win_ax, x, table["winning"], table["winning_low"], table["winning_high"], **look)
         for ax, what in ((survive_ax, "survive"), (win_ax, "are cohort winners")):
@@ -214,14 +244,13 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         win_ax.set_title("Cohort winners by focus (alive, recent profit > 0)")
 
         # (c) adaptation: who holds the engagement
-        adaptation = runs[runs["part"] == "adaptation"]
-        levels = sorted(adaptation["adaptation"].unique())
-        finals = series[series["step"] == series["step"].max()]
+        formats = data["adaptation_formats"]
+        levels = sorted(formats["adaptation"].unique())
         for i, level in enumerate(levels):
             bottom = 0.0
-            at_level = finals[finals["adaptation"] == level]
+            at_level = formats[formats["adaptation"] == level].set_index("format")
             for name in FORMAT_ORDER:
-                height = float(at_level[f"share_{name}"].mean())
+                height = float(at_level.loc[name, "share"])
                 format_ax.bar(i, height, bottom=bottom, width=0.6, color=FORMAT_COLOURS[name],
                               hatch=FORMAT_HATCHES[name], edgecolor="black", linewidth=0.5)
                 if height > 0.07:
@@ -239,7 +268,8 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
 
         # (d) adaptation: winners over time
         for i, level in enumerate(levels):
-            table = summarise(series[series["adaptation"] == level], "step", ["winners"])
+            table = data["adaptation_winners"]
+            table = table[table["adaptation"] == level].sort_values("step")
             line_with_band(winners_ax, table["step"], table["winners"], table["winners_low"], table["winners_high"],
                            colour=PALETTE[i], linestyle=LINESTYLES[i], marker=MARKERS[i],
                            markevery=max(1, len(table) // 8), label=f"adaptation {level:g}")
@@ -248,8 +278,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         winners_ax.legend(loc="upper left", fontsize=8)
 
         # (e, f) late entrants
-        late = cohorts(companies[companies["part"] == "late"])
-        table = summarise(late, ["cohort_index", "cohort"], ["survival", "share"]).sort_values("cohort_index")
+        table = data["entry_cohorts"].sort_values("cohort_index").reset_index(drop=True)
         positions = np.arange(len(table))
         cohort_ax.bar(positions, table["survival"], width=0.65, color=PALETTE[0], edgecolor="black", linewidth=0.6,
                       hatch="", yerr=[table["survival"] - table["survival_low"],
@@ -278,12 +307,18 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                      title=f"Engagement share at age {AGE} by entry cohort")
         for ax, letter in zip(axes.flat, "abcdef", strict=True):
             panel_label(ax, letter)
-        replicates = int(runs[runs["part"] == "focus"].groupby("scatter_penalty").size().min())
-        late_runs = int((runs["part"] == "late").sum())
+        replicates, late_runs = int(counts["focus"]), int(counts["late"])
         fig.suptitle(f"{TITLE}\n(a, b) focus uniform on [0, 1] within each market; (c, d) adaptation; (e, f) newcomers "
                      f"at 0.5 per step; {replicates} runs per level ({late_runs} for e, f); 95% CI", fontsize=11.5)
         fig.tight_layout()
         return save(fig, figure_dir / NAME)
+
+
+
+def plot(out: str | Path, figure_dir: str | Path | None = None, *,
+         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """The figure from the full tables (``figure_data``, then ``draw``)."""
+    return plot_from_tables(sys.modules[__name__], out, figure_dir, tables)
 
 
 def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,

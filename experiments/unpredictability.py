@@ -37,13 +37,13 @@ from .common import (
     finite,
     mean_ci,
     module_main,
-    read_tables,
+    plot_from_tables,
     summarise,
 )
 
 NAME = "unpredictability"
 CLAIMS = ("C10",)
-TITLE = "C10: inequality and unpredictability across separate worlds from the same start, by social influence"
+TITLE = "Inequality and unpredictability across separate worlds from the same start, by social influence"
 TABLES = {
     "runs": "one row per run (world): social_influence, start, market_seed, world, seed and final outcome measures",
     "companies": "one row per run and initial company: company (position in the start, the same company in every "
@@ -129,8 +129,40 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
 
 
 # ====================================================================== figure
-def plot(out: str | Path, figure_dir: str | Path | None = None, *,
-         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+def figure_data(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The tables the figure is drawn from: per social influence the means and 95% intervals over starts of
+    the Gini (all initial companies and survivors), both unpredictability measures and the mean number of
+    survivors; and, for the first start, every company's rank in every world at the two strengths shown
+    (none, and the strongest that keeps RANK_PANEL_SURVIVORS companies alive on average), with the position
+    of each company on the x axis (by its median rank without social influence)."""
+    companies, runs = tables["companies"], tables["runs"]
+    measures = summarise(world_measures(companies), "social_influence",
+                         ["gini", "gini_survivors", "salganik_unpredictability", "rank_disagreement"])
+    survivors = runs.groupby("social_influence")["survivors"].mean()
+    measures["survivors"] = measures["social_influence"].map(survivors)
+    measures["starts"] = companies["start"].nunique()
+    measures["worlds"] = companies["world"].nunique()
+    gammas = sorted(companies["social_influence"].unique())
+    start = int(companies["start"].min())
+    # the strongest influence that leaves enough companies alive for their ranks to differ
+    lively = [g for g in gammas if g > 0 and survivors.get(g, 0) >= RANK_PANEL_SURVIVORS]
+    shown = [gammas[0], max(lively) if lively else min([g for g in gammas if g > 0] or gammas)]
+    reference = companies[(companies["start"] == start) & (companies["social_influence"] == shown[0])]
+    order = reference.groupby("company")["rank"].median().sort_values(kind="stable")
+    position = {company: i for i, company in enumerate(order.index)}
+    formats = reference.groupby("company")["format"].first()
+    panels = []
+    for panel, gamma in enumerate(shown):
+        mine = companies[(companies["start"] == start) & (companies["social_influence"] == gamma)]
+        panels.append(pd.DataFrame({"panel": panel, "social_influence": gamma, "start": start,
+                                    "company": mine["company"].to_numpy(), "position": mine["company"].map(position),
+                                    "format": mine["company"].map(formats).to_numpy(),
+                                    "world": mine["world"].to_numpy(), "rank": mine["rank"].to_numpy()}))
+    return {"measures": measures, "ranks": pd.concat(panels, ignore_index=True)}
+
+
+def draw(data: dict[str, pd.DataFrame], manifest: dict[str, Any], figure_dir: str | Path) -> list[Path]:
+    """The figure, from ``figure_data`` only."""
     import matplotlib.pyplot as plt
 
     from model.plotting import (
@@ -145,12 +177,9 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         style,
     )
 
-    tables = tables if tables is not None else read_tables(out)
-    figure_dir = Path(figure_dir if figure_dir is not None else out)
-    companies = tables["companies"]
-    measures = summarise(world_measures(companies), "social_influence",
-                         ["gini", "gini_survivors", "salganik_unpredictability", "rank_disagreement"])
-    gammas = sorted(companies["social_influence"].unique())
+    figure_dir = Path(figure_dir)
+    measures = data["measures"].sort_values("social_influence").reset_index(drop=True)
+    ranks = data["ranks"]
     with style():
         fig = plt.figure(figsize=(15, 10))
         grid = fig.add_gridspec(2, 6, height_ratios=[1.0, 1.15])
@@ -170,39 +199,34 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         line_with_band(metric_axes[0], measures["social_influence"], measures["gini_survivors"],
                        measures["gini_survivors_low"], measures["gini_survivors_high"], colour=PALETTE[0],
                        linestyle="--", label="survivors (number of survivors at each point)")
-        alive = tables["runs"].groupby("social_influence")["survivors"].mean()
-        for gamma, value in zip(measures["social_influence"], measures["gini_survivors"], strict=True):
-            metric_axes[0].annotate(f"{alive.loc[gamma]:.1f}", (gamma, value), textcoords="offset points",
+        for gamma, value, alive in zip(measures["social_influence"], measures["gini_survivors"],
+                                       measures["survivors"], strict=True):
+            metric_axes[0].annotate(f"{alive:.1f}", (gamma, value), textcoords="offset points",
                                     xytext=(4, 4), fontsize=7.5, color=PALETTE[0])
         metric_axes[0].legend(loc="center right", fontsize=8)
         metric_axes[0].set_ylim(0, 1.02)
         metric_axes[2].set_ylim(0, 1.05)
 
         # ranks of the same companies in each world, for one start
-        start = int(companies["start"].min())
-        # the strongest influence that leaves enough companies alive for their ranks to differ
-        survivors = tables["runs"].groupby("social_influence")["survivors"].mean()
-        lively = [g for g in gammas if g > 0 and survivors.get(g, 0) >= RANK_PANEL_SURVIVORS]
-        shown = [gammas[0], max(lively) if lively else min([g for g in gammas if g > 0] or gammas)]
-        reference = companies[(companies["start"] == start) & (companies["social_influence"] == shown[0])]
-        order = reference.groupby("company")["rank"].median().sort_values(kind="stable")
-        position = {company: i for i, company in enumerate(order.index)}
-        formats = reference.groupby("company")["format"].first()
-        for ax, gamma in zip(rank_axes, shown, strict=True):
-            mine = companies[(companies["start"] == start) & (companies["social_influence"] == gamma)]
+        start = int(ranks["start"].min())
+        companies_shown = int(ranks.groupby("panel")["company"].nunique().max())
+        for panel, ax in enumerate(rank_axes):
+            mine = ranks[ranks["panel"] == panel]
+            gamma = float(mine["social_influence"].iloc[0])
             worlds = mine["world"].nunique()
             for name in FORMAT_ORDER:
-                subset = mine[mine["company"].map(formats) == name]
+                subset = mine[mine["format"] == name]
                 if subset.empty:
                     continue
                 jitter = (subset["world"].to_numpy() - (worlds - 1) / 2) * 0.06
-                ax.scatter(subset["company"].map(position) + jitter, subset["rank"], s=14,
+                ax.scatter(subset["position"] + jitter, subset["rank"], s=14,
                            color=FORMAT_COLOURS[name], marker=FORMAT_MARKERS[name], edgecolors="black",
                            linewidths=0.3, alpha=0.85, label=FORMAT_LABELS[name])
-            medians = mine.groupby("company")["rank"].median()
-            ax.scatter([position[c] for c in order.index], medians.loc[order.index], color="black", marker="_",
+            medians = mine.groupby("position")["rank"].median().sort_index()
+            ax.scatter(medians.index, medians.to_numpy(), color="black", marker="_",
                        s=90, linewidths=1.5, label="median rank over the worlds", zorder=3)
-            ax.set(xlabel="the same 50 companies, ordered by their median rank without social influence",
+            ax.set(xlabel=f"the same {companies_shown} companies, ordered by their median rank without social "
+                          "influence",
                    ylabel="rank in each world (1 = largest share)",
                    title=f"γ = {gamma:g}: ranks in {worlds} worlds"
                          + (" (independent worlds)" if gamma == 0 else " (social influence)"))
@@ -213,12 +237,17 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
                    bbox_to_anchor=(0.5, -0.01))
         for ax, letter in zip(metric_axes + rank_axes, "abcde", strict=True):
             panel_label(ax, letter)
-        starts = companies["start"].nunique()
-        worlds = companies["world"].nunique()
+        starts, worlds = int(measures["starts"].iloc[0]), int(measures["worlds"].iloc[0])
         fig.suptitle(f"{TITLE}\n{starts} starts × {worlds} worlds per strength; (a–c) 95% CI over starts; "
                      f"(d, e) start {start}, one dot per world", fontsize=11.5)
         fig.tight_layout(rect=(0, 0.035, 1, 1))
         return save(fig, figure_dir / NAME)
+
+
+def plot(out: str | Path, figure_dir: str | Path | None = None, *,
+         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """The figure from the full tables (``figure_data``, then ``draw``)."""
+    return plot_from_tables(sys.modules[__name__], out, figure_dir, tables)
 
 
 def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,

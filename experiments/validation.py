@@ -48,7 +48,7 @@ from .common import (
     finite,
     mean_ci,
     module_main,
-    read_tables,
+    plot_from_tables,
 )
 
 NAME = "validation"
@@ -404,20 +404,40 @@ def headline(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[
 
 
 # ====================================================================== figure
-def plot(out: str | Path, figure_dir: str | Path | None = None, *,
-         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+def figure_data(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The tables the figure is drawn from: one row per finding (published against model); the urn's final
+    share of company 0 per seed and strength of social influence (the histogram's values); the MusicLab
+    analogue's Gini and unpredictability per strength (means and 95% intervals over starts); the live
+    companies of the default market (penetration and engagement per engaged user, the scatter)."""
+    from .common import summarise
+
+    rows = pd.DataFrame(findings(tables))
+    rows.insert(0, "order", np.arange(len(rows)))
+    runs = tables["runs"]
+    urn = runs[runs["part"] == "urn"][["social_influence", "replicate", "share_first"]].reset_index(drop=True)
+    data = {"findings": rows, "urn": urn}
+    companies = tables.get("companies")
+    if companies is not None and not companies.empty:
+        data["musiclab"] = summarise(world_measures(companies), "social_influence", ["gini", "unpredictability"])
+    live = tables.get("jeopardy")
+    if live is not None and not live.empty:
+        data["jeopardy"] = live[["run_id", "id", "format", "penetration", "engagement_per_engaged_user"]].reset_index(
+            drop=True)
+    return data
+
+
+def draw(data: dict[str, pd.DataFrame], manifest: dict[str, Any], figure_dir: str | Path) -> list[Path]:
+    """The figure, from ``figure_data`` only."""
     import textwrap
 
     import matplotlib.pyplot as plt
 
     from model.plotting import PALETTE, REST_COLOUR, line_with_band, panel_label, save, style
 
-    from .common import summarise
-
-    tables = tables if tables is not None else read_tables(out)
-    figure_dir = Path(figure_dir if figure_dir is not None else out)
-    rows = findings(tables)
-    runs = tables["runs"]
+    figure_dir = Path(figure_dir)
+    findings_table = data["findings"].sort_values("order")
+    rows = [{k: ("" if isinstance(v, float) and math.isnan(v) else str(v)) for k, v in row.items()}
+            for row in findings_table[["finding", "source", "published", "model", "agrees"]].to_dict("records")]
     agree_colour = {"yes": "#CDE8D9", "direction only": "#FBE6BF", "no": "#F6C9B5", "unclear": "#E5E5E5"}
     agree_mark = {"yes": "✓ yes", "direction only": "~ direction only", "no": "✗ no", "unclear": "? unclear"}
     with style():
@@ -445,7 +465,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
 
         # (b) urn: final share of company 0 by γ
         urn_ax = fig.add_subplot(grid[1, 0])
-        urn = runs[runs["part"] == "urn"]
+        urn = data["urn"]
         bins = np.linspace(0, 1, 41)
         for i, (gamma, group) in enumerate(urn.groupby("social_influence")):
             urn_ax.hist(group["share_first"], bins=bins, histtype="step", linewidth=1.8, color=PALETTE[i],
@@ -458,9 +478,8 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
 
         # (c) MusicLab analogue: Gini and unpredictability against γ
         ml_ax = fig.add_subplot(grid[1, 1])
-        companies = tables.get("companies")
-        if companies is not None and not companies.empty:
-            measures = summarise(world_measures(companies), "social_influence", ["gini", "unpredictability"])
+        if "musiclab" in data:
+            measures = data["musiclab"].sort_values("social_influence")
             line_with_band(ml_ax, measures["social_influence"], measures["gini"], measures["gini_low"],
                            measures["gini_high"], colour=PALETTE[0], marker="o", label="Gini (left axis)")
             ml_ax.set(xlabel="social influence γ (0 = independent worlds)", ylabel="Gini of final shares",
@@ -477,7 +496,7 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
 
         # (d) double jeopardy scatter
         dj_ax = fig.add_subplot(grid[1, 2])
-        live = tables.get("jeopardy")
+        live = data.get("jeopardy")
         if live is not None and not live.empty:
             ok = (live["penetration"] > 0) & (live["engagement_per_engaged_user"] > 0) & (live["penetration"] < 1)
             live = live[ok]
@@ -497,6 +516,12 @@ def plot(out: str | Path, figure_dir: str | Path | None = None, *,
         fig.suptitle(f"{TITLE}\nmodel numbers from this run's tables; published numbers and sources in "
                      "docs/validation.md", fontsize=12)
         return save(fig, figure_dir / NAME)
+
+
+def plot(out: str | Path, figure_dir: str | Path | None = None, *,
+         tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """The figure from the full tables (``figure_data``, then ``draw``)."""
+    return plot_from_tables(sys.modules[__name__], out, figure_dir, tables)
 
 
 def run(quick: bool = False, out: str | Path | None = None, workers: int = 1, seed: int = DEFAULT_SEED,

@@ -129,8 +129,8 @@ _FIGURES_DE: dict[str, str] = {
     "Attention that goes to companies (the rest: outside option)": "Aufmerksamkeit für Unternehmen (der Rest: alles andere im Feed)",
     "relationships with companies per active user": "Beziehungen zu Unternehmen je aktivem Nutzer",
     "Relationships per user": "Beziehungen je Nutzer",
-    "C1, C3: survivors, losers per winner, concentration and attention against crowding":
-        "C1, C3: Überlebende, Verlierer je Gewinner, Konzentration und Aufmerksamkeit nach Gedränge",
+    "Survivors, losers per winner, concentration and attention against crowding":
+        "Überlebende, Verlierer je Gewinner, Konzentration und Aufmerksamkeit nach Gedränge",
     "crowding = companies' running costs / value of all users' attention per step; no newcomers; 20 runs per point, "
     "100 steps; solid: all that entered, dashed: survivors or winners; bands: 95% CI":
         "Gedränge = laufende Kosten der Unternehmen / Wert der Aufmerksamkeit aller Nutzer je Schritt; keine "
@@ -145,8 +145,8 @@ _FIGURES_DE: dict[str, str] = {
     "The transition (dotted: fair share 1/n)": "Der Übergang (gepunktet: fairer Anteil 1/n)",
     "share of the largest company (top-1 share)": "Anteil des größten Unternehmens",
     "effective number of competitors (1/HHI, log)": "effektive Zahl der Wettbewerber (1/HHI, log.)",
-    "C2: top-1 share and effective number of competitors against social influence γ and crowding":
-        "C2: Anteil des Größten und effektive Zahl der Wettbewerber nach sozialem Einfluss γ und Gedränge",
+    "Top-1 share and effective number of competitors against social influence γ and crowding":
+        "Anteil des Größten und effektive Zahl der Wettbewerber nach sozialem Einfluss γ und Gedränge",
     # displacement (C9)
     "Aufbauphase\n(build-up)": "Aufbauphase",
     "Verdrängungswettbewerb\n(displacement)": "Verdrängungs-\nwettbewerb",
@@ -167,7 +167,7 @@ _FIGURES_DE: dict[str, str] = {
     "share of the companies": "Anteil an den Unternehmen",
     "share of the engagement": "Anteil am Engagement",
     "share of the cohort winners": "Anteil an den Gewinnern der Kohorte",
-    "C4: engagement share, survival and profit of the five formats": "C4: Engagement-Anteil, Überleben und Gewinn der fünf Formate",
+    "Engagement share, survival and profit of the five formats": "Engagement-Anteil, Überleben und Gewinn der fünf Formate",
     "(a–c) equal numbers of firms per format, 30 runs; (d) the article's mix; 95% CI":
         "(a–c) gleich viele Firmen je Format, 30 Läufe; (d) die Verteilung des Artikels; 95%-KI",
     "steps since the company stopped maintaining its reach": "Schritte, seit das Unternehmen seine Reichweite nicht mehr pflegt",
@@ -180,8 +180,8 @@ _FIGURES_DE: dict[str, str] = {
     "Profit since the stop": "Gewinn seit dem Stopp",
     "kept maintaining": "weiter gepflegt",
     "stopped maintaining": "Pflege eingestellt",
-    "C7: engagement and profit of companies that stop maintaining their reach, by format":
-        "C7: Engagement und Gewinn von Unternehmen, die ihre Reichweite nicht mehr pflegen, nach Format",
+    "Engagement and profit of companies that stop maintaining their reach, by format":
+        "Engagement und Gewinn von Unternehmen, die ihre Reichweite nicht mehr pflegen, nach Format",
     "one market per format (30 companies); a random half stops maintaining; 30 runs per format, 95% CI":
         "ein Markt je Format (30 Unternehmen); eine zufällige Hälfte stellt die Pflege ein; 30 Läufe je Format, 95%-KI",
     # information_and_participation (C5, C6)
@@ -202,8 +202,8 @@ _FIGURES_DE: dict[str, str] = {
     "engagement share at the end": "Engagement-Anteil am Ende",
     "Engagement by format at the four corners": "Engagement nach Format in den vier Ecken",
     "community share (mean)": "Anteil der Communitys (Mittelwert)",
-    "C5, C6: top-1 share and the formats' shares of engagement against profiling and participation":
-        "C5, C6: Anteil des Größten und Engagement-Anteile der Formate nach Informationsgewinnung und Partizipation",
+    "Top-1 share and the formats' shares of engagement against profiling and participation":
+        "Anteil des Größten und Engagement-Anteile der Formate nach Informationsgewinnung und Partizipation",
     "default market (article's format mix), 100 steps, 20 runs per cell":
         "Standardmarkt (Formatverteilung des Artikels), 100 Schritte, 20 Läufe je Zelle",
     # strategy (C8)
@@ -221,7 +221,7 @@ _FIGURES_DE: dict[str, str] = {
     "Survival to age 40 by entry cohort": "Überleben bis Alter 40 nach Eintrittskohorte",
     "mean engagement share at age 40 (log scale)": "mittlerer Engagement-Anteil im Alter 40 (log. Skala)",
     "Engagement share at age 40 by entry cohort": "Engagement-Anteil im Alter 40 nach Eintrittskohorte",
-    "C8: survival and winning by focus, adaptation and entry time": "C8: Überleben und Gewinnen nach Fokus, Anpassung und Eintrittszeit",
+    "Survival and winning by focus, adaptation and entry time": "Überleben und Gewinnen nach Fokus, Anpassung und Eintrittszeit",
     # unpredictability (C10)
     "social influence γ (0 = independent worlds)": "sozialer Einfluss γ (0 = unabhängige Welten)",
     "Gini coefficient (mean over worlds)": "Gini-Koeffizient (Mittel über die Welten)",
@@ -233,10 +233,11 @@ _FIGURES_DE: dict[str, str] = {
     "Rank disagreement": "Uneinigkeit der Ränge",
     "rank in each world (1 = largest share)": "Rang in jeder Welt (1 = größter Anteil)",
     "median rank over the worlds": "Median-Rang über die Welten",
-    "C10: inequality and unpredictability across separate worlds from the same start, by social influence":
-        "C10: Ungleichheit und Unvorhersagbarkeit in getrennten Welten mit gleichem Start, nach sozialem Einfluss",
+    "Inequality and unpredictability across separate worlds from the same start, by social influence":
+        "Ungleichheit und Unvorhersagbarkeit in getrennten Welten mit gleichem Start, nach sozialem Einfluss",
     # attribution
-    "Attribution: which mechanisms carry the few-winners outcome": "Zuordnung: welche Mechanismen das Ergebnis weniger Gewinner tragen",
+    "Attribution: survivors' Gini, top-1 share and losers per winner with each mechanism off, or on alone":
+        "Zuordnung: Gini der Überlebenden, Anteil des Größten und Verlierer je Gewinner mit jedem Mechanismus aus oder allein an",
     "Losers per winner": "Verlierer je Gewinner",
     "cohort losers per winner (log scale; ratio of mean losers to mean winners)":
         "Verlierer je Gewinner der Kohorte (log. Skala; Verhältnis der mittleren Verlierer zu mittleren Gewinnern)",
@@ -251,6 +252,32 @@ _FIGURES_DE: dict[str, str] = {
     "finding": "Befund", "source": "Quelle", "published": "veröffentlicht", "model": "Modell",
     "agrees?": "stimmt überein?", "✓ yes": "✓ ja", "~ direction only": "~ nur die Richtung", "share": "Anteil",
     "seeds": "Seeds",
+    "One number per finding: published against model (✓ agrees, ~ same direction but not the size or not "
+    "significant, ✗ disagrees)":
+        "Eine Zahl je Befund: veröffentlicht gegen Modell (✓ stimmt überein, ~ gleiche Richtung, aber nicht die Größe "
+        "oder nicht signifikant, ✗ widerspricht)",
+    "γ = 0: spread of the final share (2 companies)": "γ = 0: Streuung des Endanteils (2 Unternehmen)",
+    "binomial sampling, sd = √(p(1−p)/n)": "Binomial-Stichprobe, sd = √(p(1−p)/n)",
+    "Pólya urn, one ball each: uniform limit (Eggenberger & Pólya 1923)":
+        "Pólya-Urne, je eine Kugel: gleichverteilter Grenzwert (Eggenberger & Pólya 1923)",
+    "γ = 1: the share freezes early": "γ = 1: der Anteil erstarrt früh",
+    "martingale convergence of the urn share": "Martingal-Konvergenz des Urnenanteils",
+    "corr(share at 10% of users, final) → 1": "Korr(Anteil bei 10 % der Nutzer, Ende) → 1",
+    "γ = 2: share of seeds ending in monopoly (top-1 > 0.95)": "γ = 2: Anteil der Seeds, die im Monopol enden (Größter > 0.95)",
+    "super-linear urn: one colour takes all (Drinea et al. 2002; Oliveira 2009)":
+        "überproportionale Urne: eine Farbe nimmt alles (Drinea et al. 2002; Oliveira 2009)",
+    "inequality (Gini of final shares) rises with social influence":
+        "Ungleichheit (Gini der Endanteile) steigt mit sozialem Einfluss",
+    "unpredictability across worlds rises with social influence":
+        "Unvorhersagbarkeit zwischen Welten steigt mit sozialem Einfluss",
+    "positive but loose: the best songs rarely did poorly, the worst rarely well, anything else was possible":
+        "positiv, aber locker: die besten Lieder schnitten selten schlecht ab, die schlechtesten selten gut, alles "
+        "andere war möglich",
+    "smaller companies: fewer users who are also less engaged (Spearman(b, w) > 0)":
+        "kleinere Unternehmen: weniger Nutzer, die auch weniger engagiert sind (Spearman(b, w) > 0)",
+    "positive: w rises with b": "positiv: w steigt mit b",
+    "… but only a little less engaged: w(1−b) ≈ constant": "… aber nur wenig weniger engagiert: w(1−b) ≈ konstant",
+    "Ehrenberg, Goodhardt & Barwise 1990 (the w(1−b) law)": "Ehrenberg, Goodhardt & Barwise 1990 (das w(1−b)-Gesetz)",
     "Validation: the model beside published results": "Validierung: das Modell neben veröffentlichten Ergebnissen",
     "model numbers from this run's tables; published numbers and sources in docs/validation.md":
         "Modellzahlen aus den Tabellen dieses Laufs; veröffentlichte Zahlen und Quellen in docs/validation.md",
@@ -408,13 +435,27 @@ PATTERNS: dict[str, list[tuple[re.Pattern[str], str]]] = {"de": [(re.compile(p, 
      r"\1 unabhängige Läufe des Standardmarkts, jeweils gelesen nach \2 Schritten; Bänder und Fehlerbalken: 95%-Konfidenzintervalle"),
     (r"^\(a\) Engagement shares in one typical world \(run (\d+)\): the (\d+) largest companies and all the rest$",
      r"(a) Engagement-Anteile in einer typischen Welt (Lauf \1): die \2 größten Unternehmen und alle anderen"),
-    (r"^C9, C3: companies, entries, exits and concentration in a growing market over (\d+) steps$",
-     r"C9, C3: Unternehmen, Eintritte, Austritte und Konzentration in einem wachsenden Markt über \1 Schritte"),
+    (r"^Companies, entries, exits and concentration in a growing market over (\d+) steps$",
+     r"Unternehmen, Eintritte, Austritte und Konzentration in einem wachsenden Markt über \1 Schritte"),
+    (r"^\(a\) Engagement shares in run (\d+): the (\d+) companies with the largest peak share and all the rest$",
+     r"(a) Engagement-Anteile in Lauf \1: die \2 Unternehmen mit dem größten Spitzenanteil und alle anderen"),
+    ((rf"^the run with the median final Gini \(all that entered\) of (\d+) runs: ({_NUMBER}) \(lower middle for an even "
+     r"number\)$"),
+     (r"der Lauf mit dem mittleren (Median-)End-Gini (alle Eingetretenen) von \1 Läufen: \2 (bei gerader Zahl der "
+     r"untere mittlere)")),
+    (r"^(without|only|with) (.+)$", None),  # attribution's conditions ("without profiling")
     (rf"^(\d+) runs; bands: 95% CI of the mean; (\d+) founders, ({_NUMBER}) newcomers per step$",
      r"\1 Läufe; Bänder: 95%-KI des Mittelwerts; \2 Gründer, \3 Neugründungen je Schritt"),
     (r"^(.*), (\d+) steps, (\d+) runs per cell$", r"\1, \2 Schritte, \3 Läufe je Zelle"),
     (rf"^model: log-log slope ({_NUMBER}) \(pooled\)$", r"Modell: Steigung log-log \1 (gepoolt)"),
     (r"^MusicLab analogue: same (\d+) companies$", r"MusicLab-Analogon: dieselben \1 Unternehmen"),
+    (rf"^sd ({_NUMBER}) over (\d+) seeds$", r"sd \1 über \2 Seeds"),
+    (rf"^sd ({_NUMBER}); monopoly in (\d+)% of (\d+) seeds$", r"sd \1; Monopol in \2 % von \3 Seeds"),
+    (rf"^({_NUMBER}) of (\d+) seeds$", r"\1 von \2 Seeds"),
+    (rf"^mean losers exceed mean winners from crowding ({_NUMBER}) \(≈ (\d+) companies at the default attention\)$",
+     (r"mittlere Verlierer übertreffen mittlere Gewinner ab Gedränge \1 (≈ \2 Unternehmen bei der "
+     r"Standard-Aufmerksamkeit)")),
+    (r"^(.*), default market, (\d+) runs$", r"\1, Standardmarkt, \2 Läufe"),
     (r"^final share of company (\d+) \(of (\d+)\)$", r"Endanteil von Unternehmen \1 (von \2)"),
     (r"^(.+) \((C\d+)\)$", None),  # "without social feedback (C2)": the words translated, the claim kept
 ]]}
@@ -477,10 +518,14 @@ def _lookup(text: str, lang: str) -> str | None:
         match = pattern.match(text)
         if match is None:
             continue
-        if replacement is None:  # a condition with its claim: translate the words, keep the claim code
+        if replacement is None:  # a condition (with its claim code, kept): translate the words
+            if match.group(1) in ("without", "only", "with"):
+                return _condition(text, lang)
             return f"{_condition(match.group(1), lang)} ({match.group(2)})"
         return match.expand(replacement)
     if re.fullmatch(r"[\s\d.,%−\-–+×/()=<>≥≤~]*", text):  # numbers and signs need no translation
+        return text
+    if re.fullmatch(r"\$[^$]*\$", text):  # mathtext tick labels (10^2) are the same in every language
         return text
     return None
 

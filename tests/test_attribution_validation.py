@@ -155,3 +155,12 @@ def test_validation_musiclab_and_jeopardy(validation):
     # double jeopardy: bigger companies' users are more engaged (Spearman > 0 on average)
     jeopardy = tables["runs"][tables["runs"]["part"] == "jeopardy"]
     assert jeopardy["dj_spearman"].mean() > 0
+
+
+# ====================================================================== figure data: redrawn without the tables
+@pytest.mark.parametrize("fixture", ["attribution", "validation"])
+def test_figures_redraw_from_their_figure_data_alone(fixture, request, tmp_path, monkeypatch):
+    from test_figure_data import check_figure_data
+
+    out, manifest, _ = request.getfixturevalue(fixture)
+    check_figure_data(out, manifest, tmp_path, monkeypatch)

@@ -20,8 +20,8 @@ import pytest
 
 from experiments import EXPERIMENTS
 from experiments.common import losers_per_winner, read_tables, run_seed
-from model.store import verify
 from model.cli import main
+from model.store import verify
 
 pytestmark = pytest.mark.slow
 #: The experiments of the article's claims (attribution and validation have tests of their own).
@@ -383,3 +383,65 @@ def test_losers_per_winner_is_a_ratio_of_means():
     assert show(float("nan")) == "—"
     assert show(None) == "—"
     assert show(2.345, ".1f") == "2.3"
+
+
+# ====================================================================== figure data: redrawn without the tables
+@pytest.mark.parametrize("fixture", ["crowding", "digital_genes", "formats", "information", "strategy",
+                                     "unpredictability"])
+def test_figures_redraw_from_their_figure_data_alone(fixture, request, tmp_path, monkeypatch):
+    from test_figure_data import check_figure_data
+
+    out, manifest, _ = request.getfixturevalue(fixture)
+    check_figure_data(out, manifest, tmp_path, monkeypatch)
+
+
+def test_few_winners_figure_data_redraws_the_curves_of_the_tables(few_winners, tmp_path, monkeypatch):
+    """The redrawn figure's curves are the means computed here from the full tables; no fitted rank-size slope."""
+    from test_figure_data import check_figure_data
+
+    out, manifest, tables = few_winners
+    (fig,) = check_figure_data(out, manifest, tmp_path, monkeypatch)
+    _, rank_ax, conc_ax = fig.axes[:3]
+    # (c): the first curve is the mean Gini over every company that entered, per step
+    gini = tables["timeseries"].groupby("step")["gini"].mean()
+    line = conc_ax.get_lines()[0]
+    assert list(line.get_xdata()) == list(gini.index)
+    assert np.allclose(line.get_ydata(), gini.to_numpy(), rtol=1e-5, atol=1e-9)
+    # (b): the mean share at each rank (1 = largest) at 100 steps, over the runs that have a company at that rank
+    companies = tables["companies"]
+    at_100 = companies[(companies["horizon"] == 100) & (companies["share"] > 0)].copy()
+    at_100["rank"] = at_100.groupby("run_id")["share"].rank(ascending=False, method="first").astype(int)
+    runs = tables["runs"]["run_id"].nunique()
+    held = at_100.groupby("rank")["run_id"].nunique()
+    expected = at_100[at_100["rank"].isin(held.index[held >= 0.5 * runs])].groupby("rank")["share"].mean()
+    rank_line = rank_ax.get_lines()[0]
+    assert rank_line.get_label() == "100 steps"  # no fitted slope in the legend
+    assert list(rank_line.get_xdata()) == list(expected.index)
+    assert np.allclose(rank_line.get_ydata(), expected.to_numpy(), rtol=1e-5)
+    assert "slope" not in " ".join(t.get_text() for t in rank_ax.get_legend().get_texts())
+
+
+def test_displacement_world_is_the_median_gini_run_and_says_so(displacement, tmp_path, monkeypatch):
+    """Panel (a) shows the run with the median final Gini (lower middle of an even number), named in its title
+    and in the figure data; panel (b) is the mean of the survivors over the runs."""
+    from test_figure_data import check_figure_data
+
+    out, manifest, tables = displacement
+    (fig,) = check_figure_data(out, manifest, tmp_path, monkeypatch)
+    runs = tables["runs"]
+    ginis = runs.sort_values(["gini", "run_id"])
+    chosen = int(ginis["run_id"].iloc[(len(runs) - 1) // 2])
+    world = pd.read_csv(out / "figure_data" / "world.csv")
+    assert int(world["run_id"].iloc[0]) == chosen
+    assert "median final Gini" in world["criterion"].iloc[0]
+    assert world["final_gini"].iloc[0] == pytest.approx(float(runs.loc[runs["run_id"] == chosen, "gini"].iloc[0]))
+    share_ax, count_ax, _ = fig.axes[:3]
+    assert f"run {chosen}" in share_ax.get_title()
+    assert "median final Gini" in share_ax.get_title()
+    # the stacked layers are that run's shares: the companies shown and all the rest add up to its total
+    shares = tables["shares"][tables["shares"]["run_id"] == chosen].groupby("step")["share"].sum()
+    layers = pd.read_csv(out / "figure_data" / "world_shares.csv").groupby("step")["share"].sum()
+    assert np.allclose(layers.reindex(shares.index).to_numpy(), shares.to_numpy(), atol=1e-5)
+    survivors = tables["timeseries"].groupby("step")["survivors"].mean()
+    (line,) = [line for line in count_ax.get_lines() if line.get_label() == "companies in the market (survivors)"]
+    assert np.allclose(line.get_ydata(), survivors.to_numpy(), rtol=1e-5)
