@@ -93,8 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:  # disk full, read-only folder... while writing results
         from .store import disk_error_message
 
-        where = getattr(error, "filename", None) or "the results"
-        print(f"engagement: error: {one_line(disk_error_message(error, where))}", file=sys.stderr)
+        where = getattr(error, "filename", None)
+        message = disk_error_message(error, where or "the output", resumable=where is not None)
+        print(f"engagement: error: {one_line(message)}", file=sys.stderr)
         return EXIT_USAGE
     except RuntimeError as error:  # a run the infrastructure could not complete, a lost cluster
         print(f"engagement: stopped: {one_line(str(error))}; finished runs are stored, continue with --resume",

@@ -197,7 +197,7 @@ def replace_contents(folder: Path, staging: Path) -> None:
     new = {entry.name for entry in staging.iterdir()}
     for name in results_in(folder):
         entry = folder / name
-        if entry == staging or name in new:
+        if name == staging.name or name in new:  # (mkdtemp gives an absolute path, the folder may be relative)
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
@@ -833,12 +833,13 @@ def _first_line(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
-def disk_error_message(error: OSError, where: str | Path) -> str:
+def disk_error_message(error: OSError, where: str | Path, *, resumable: bool = True) -> str:
     """One line for an OSError while writing results (disk full, read-only, permissions)."""
+    again = "free some space and rerun with --resume" if resumable else "free some space and try again"
     if error.errno == errno.ENOSPC:
-        return f"no space left on the device while writing {where}; free some space and rerun with --resume"
+        return f"no space left on the device while writing {where}; {again}"
     if error.errno == errno.EDQUOT:
-        return f"disk quota exceeded while writing {where}; free some space and rerun with --resume"
+        return f"disk quota exceeded while writing {where}; {again}"
     return f"cannot write {where}: {error.strerror or _first_line(error)}"
 
 

@@ -366,6 +366,17 @@ def test_used_folders_are_refused_unless_resume_or_overwrite(tmp_path, capsys):
     assert "--out is empty" in one_line_error(capsys)
 
 
+def test_overwrite_into_a_relative_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    small = ["--set", "n_users=200", "--set", "n_companies=5", "--steps", "3", "--no-figure"]
+    assert engagement(["run", *small, "--out", "rel", "--seed", "1"]) == 0
+    Path("rel/old.png").write_text("stale")
+    assert engagement(["run", *small, "--out", "rel", "--seed", "2", "--overwrite"]) == 0
+    assert sorted(p.name for p in Path("rel").iterdir()) == [".lock", "companies", "manifest.json", "runs",
+                                                             "timeseries"]
+    assert read_frame("rel").loc[0, "seed"] == 2
+
+
 def test_quick_runs_never_touch_the_full_mode_folder(tmp_path, monkeypatch, capsys):
     from experiments import common
 
