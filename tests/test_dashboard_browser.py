@@ -235,7 +235,8 @@ def drive_lessons(page, url: str, shots: Path | None = None) -> dict[str, float]
 def test_every_lesson_in_both_languages_at_projector_sizes(tmp_path):
     """Each lesson, English and German, 1280 x 720 and 1024 x 768: the text of the lesson and of the
     market in that language, nothing outside the window, no element over another, chart text at
-    least 14 px at 1280 x 720; then Play and Pause, and a bad seed explained after Reset."""
+    least 14 px at 1280 x 720; the first lesson at 1920 x 1080 likewise (text at least 14 px); then
+    Play and Pause, and a bad seed explained after Reset."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does) to run the browser test")
     from playwright.sync_api import expect, sync_playwright
@@ -248,6 +249,18 @@ def test_every_lesson_in_both_languages_at_projector_sizes(tmp_path):
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
             text_px = drive_lessons(page, url)
+            # the large projector size: the default lesson in both languages, same checks
+            page.set_viewport_size({"width": 1920, "height": 1080})
+            first = lessons()[0]
+            choose_language(page, "en")
+            choose_lesson(page, first, "en")  # another lesson was chosen last: this resets to step 0
+            wait_for_charts(page, 0, "en")
+            for step, lang in enumerate(("en", "de"), start=1):
+                choose_language(page, lang)  # switching the language keeps the market
+                click_step(page, step, lang)
+                problems = layout_problems(page)
+                assert not problems, f"{first.key}, {lang}, 1920x1080: " + "; ".join(problems[:5])
+                text_px["1920x1080"] = min(text_px.get("1920x1080", 99.0), chart_text_pixels(page))
             # Play until the counter has moved on, pause: the charts catch up with the counter
             page.get_by_role("button", name="▶").click()
             page.wait_for_function(f"() => {{ const step = ({COUNTER_JS})(); return step !== null && step >= 4; }}")
@@ -266,6 +279,7 @@ def test_every_lesson_in_both_languages_at_projector_sizes(tmp_path):
             browser.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
     assert text_px["1280x720"] >= 14.0 - 1e-6, text_px
+    assert text_px["1920x1080"] >= 14.0 - 1e-6, text_px
 
 
 def main(argv: list[str]) -> int:
