@@ -673,9 +673,15 @@ def verify(folder: str | Path) -> list[str]:
                 continue
             else:
                 stored[record["id"]] = True
-        missing = n_runs - int(stored.sum())
-        if missing and status == "complete":
-            problems.append(f"{missing} of {n_runs} runs are not stored (first: run id {int(np.argmin(stored))})")
+        expected = np.ones(n_runs, dtype=bool)
+        shard = manifest.get("shard")
+        if isinstance(shard, list) and len(shard) == 2:  # one task of a job array holds every n-th run id
+            expected[:] = False
+            expected[int(shard[0])::int(shard[1])] = True
+        missing_ids = np.flatnonzero(expected & ~stored)
+        if missing_ids.size and status == "complete":
+            problems.append(f"{missing_ids.size} of {int(expected.sum())} runs are not stored "
+                            f"(first: run id {int(missing_ids[0])})")
     elif n_runs and not (root / "figure_data").is_dir():  # committed experiments keep figures and their data
         problems.append(f"{RUNS}/: missing; {n_runs} runs were expected")
     for name in manifest.get("figures", []) or []:

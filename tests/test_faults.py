@@ -518,3 +518,35 @@ def test_a_function_defined_on_the_fly_runs_on_processes_and_dask(tmp_path, back
     runs = read_runs(tmp_path / "out")
     assert len(runs) == 4
     assert (runs["scaled_hhi"] - 3.0 * runs["hhi"]).abs().max() < 1e-12
+
+
+# ====================================================================== job arrays: shards, then merge
+def test_shards_of_a_job_array_merge_into_the_identical_sweep(spec_file, reference, tmp_path, capsys):
+    shards = [tmp_path / f"shard-{k}" for k in range(3)]
+    for k, folder in enumerate(shards):
+        assert engagement(["sweep", str(spec_file), "--shard", f"{k}/3", "--out", str(folder), "--no-progress"]) == 0
+        assert verify(folder) == []
+        assert sorted(read_runs(folder)["run_id"]) == list(range(k, 40, 3))
+    capsys.readouterr()
+    merged = tmp_path / "merged"
+    assert engagement(["merge", str(merged), *map(str, shards[:2])]) == 1  # one shard missing: incomplete
+    assert "27 of 40 runs from 2 shards" in capsys.readouterr().out
+    assert engagement(["merge", str(merged), *map(str, shards), "--overwrite"]) == 0
+    assert_same_tables(merged, reference)
+    assert read_manifest(merged)["status"] == "complete"
+    # refusals: the same shard twice, a whole sweep, another sweep's shard, a bad --shard
+    assert engagement(["merge", str(tmp_path / "m2"), str(shards[0]), str(shards[0])]) == 2
+    assert "are the same shard 0" in one_line_error(capsys)
+    assert engagement(["merge", str(tmp_path / "m3"), str(merged)]) == 2
+    assert "holds a whole sweep, not a shard" in one_line_error(capsys)
+    other = tmp_path / "other.toml"
+    other.write_text(SPEC_TOML.replace("seed = 777", "seed = 778"))
+    assert engagement(["sweep", str(other), "--shard", "1/3", "--out", str(tmp_path / "o1"), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert engagement(["merge", str(tmp_path / "m4"), str(shards[0]), str(tmp_path / "o1")]) == 2
+    assert "is a shard of another sweep: 'spec' differs" in one_line_error(capsys)
+    assert not (tmp_path / "m4").exists()
+    assert engagement(["sweep", str(spec_file), "--shard", "3/3", "--out", str(tmp_path / "bad")]) == 2
+    assert "is not K/N with 0 <= K < N" in one_line_error(capsys)
+    assert engagement(["sweep", str(spec_file), "--shard", "1/3", "--out", str(shards[0]), "--resume"]) == 2
+    assert "holds shard [0, 3] of this sweep, not [1, 3]" in one_line_error(capsys)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SLURM = ROOT / "docs" / "slurm"
 SCRIPTS = sorted(SLURM.glob("*.sbatch"))
 PLACEHOLDERS = {"SPEC": "experiments/sweeps/crowding_x_influence.toml", "OUT": "results/sweeps/x/task-000",
-                "BASE_SEED": "1", "TASK": "0", "RESUME": "--resume"}
+                "BASE_SEED": "1", "TASK": "0", "TASKS": "10", "RESUME": "--resume"}
 
 
 def engagement_commands(script: Path) -> list[list[str]]:
@@ -41,7 +41,7 @@ def engagement_commands(script: Path) -> list[list[str]]:
 
 def test_there_are_sbatch_scripts_and_the_docs_name_them():
     docs = (ROOT / "docs" / "sweeps.md").read_text()
-    assert [path.name for path in SCRIPTS] == ["sweep_array.sbatch", "sweep_node.sbatch"]
+    assert [path.name for path in SCRIPTS] == ["sweep_array.sbatch", "sweep_node.sbatch", "sweep_shards.sbatch"]
     for path in [*SCRIPTS, SLURM / "sweep_dask.py"]:
         assert f"docs/slurm/{path.name}" in docs
 
@@ -75,10 +75,35 @@ def test_sbatch_script_names_existing_commands_and_options(script):
     assert (ROOT / default_spec).is_file()
 
 
-def run_array_task(folder: Path, spec: Path, task: int) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SLURM_ARRAY_TASK_ID": str(task), "SLURM_CPUS_PER_TASK": "1", "BASE_SEED": "100"}
-    return subprocess.run(["bash", str(SCRIPTS[0]), str(spec)], cwd=folder, env=env, capture_output=True, text=True,
+def run_array_task(folder: Path, spec: Path, task: int, script: Path = SLURM / "sweep_array.sbatch",
+                   tasks: int = 1) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SLURM_ARRAY_TASK_ID": str(task), "SLURM_ARRAY_TASK_COUNT": str(tasks),
+           "SLURM_CPUS_PER_TASK": "1", "BASE_SEED": "100"}
+    return subprocess.run(["bash", str(script), str(spec)], cwd=folder, env=env, capture_output=True, text=True,
                           timeout=300, check=False)
+
+
+def test_shard_script_splits_one_sweep_that_merges_into_the_whole(tmp_path):
+    from model.cli import main as engagement
+    from model.sweep import TIMING_COLUMNS, run_sweep
+
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "activate").write_text(f'export PATH="{Path(sys.executable).parent}:$PATH"\n')
+    spec = tmp_path / "tiny.toml"
+    spec.write_text('[sweep]\ndesign = "morris"\nsamples = 3\nsteps = 2\nseed = 5\noutcomes = ["gini"]\n'
+                    '[params]\nn_users = 100\nn_companies = 6\nsocial_influence = { low = 0, high = 2 }\n'
+                    'outside_option = { low = 0.5, high = 2 }\n')
+    for task in range(3):
+        done = run_array_task(tmp_path, spec, task, SLURM / "sweep_shards.sbatch", tasks=3)
+        assert done.returncode == 0, done.stderr
+    shards = sorted((tmp_path / "results" / "sweeps" / "tiny-shards").glob("shard-*"))
+    assert [shard.name for shard in shards] == ["shard-000", "shard-001", "shard-002"]
+    assert engagement(["merge", str(tmp_path / "merged"), *map(str, shards)]) == 0
+    whole = run_sweep(spec, tmp_path / "whole", progress=False)
+    assert whole.complete
+    pd = pytest.importorskip("pandas")
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "merged").drop(columns=list(TIMING_COLUMNS)),
+                                  read_runs(tmp_path / "whole").drop(columns=list(TIMING_COLUMNS)))
 
 
 def test_array_script_runs_one_independent_resumable_block_per_task(tmp_path):

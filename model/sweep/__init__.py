@@ -27,7 +27,7 @@ _EXPORTS = {
     "read_runs": "store", "read_companies": "store", "read_runs_table": "store", "read_timeseries": "store", "read_manifest": "store",
     "stored_run_ids": "store", "export_csv": "store", "TIMING_COLUMNS": "store", "RunStore": "store",
     "analyze": "sensitivity", "AnalysisRefused": "sensitivity",
-    "plot_sweep": "plot", "draw_sweep": "plot",
+    "plot_sweep": "plot", "draw_sweep": "plot", "merge_shards": "merge",
 }
 
 __all__ = list(_EXPORTS)

@@ -23,6 +23,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster")
     parser.add_argument("--resume", action="store_true", help="continue the sweep in DIR, skipping stored runs")
     parser.add_argument("--overwrite", action="store_true", help="replace whatever DIR holds with a new sweep")
+    parser.add_argument("--shard", metavar="K/N", type=_shard,
+                        help="run only the run ids i with i %% N == K (task K of a job array of N; join the shard "
+                             "folders with engagement merge)")
     parser.add_argument("--companies", action="store_true",
                         help="also keep a company-level table: one row per company ever in each run's market")
     parser.add_argument("--retry-failed", action="store_true", help="like --resume, and run failed runs again")
@@ -44,10 +47,12 @@ def sweep_main(args: argparse.Namespace) -> int:
     if args.chunk_rows < 1:
         raise ValueError(f"--chunk-rows = {args.chunk_rows} must be >= 1")
     out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
+    if args.shard and not args.out:
+        out = out / f"shard-{args.shard[0]:03d}-of-{args.shard[1]:03d}"
     try:
         report = run_sweep(spec, out, workers=args.workers, dask_workers=args.dask_workers, scheduler=args.scheduler,
                            resume=args.resume, retry_failed=args.retry_failed, overwrite=args.overwrite,
-                           companies=args.companies,
+                           companies=args.companies, shard=args.shard,
                            progress=not args.no_progress,
                            chunk_rows=args.chunk_rows, runs_per_task=args.runs_per_task)
     except RuntimeError as error:  # the cluster went away: what finished is stored
@@ -61,6 +66,29 @@ def sweep_main(args: argparse.Namespace) -> int:
         print(f"failed run ids: {shown} (see the 'error' column; --retry-failed runs them again)")
     print(f"read it with: python -c \"from model.sweep import read_runs; print(read_runs('{out}'))\"")
     return 1 if report.failed else 0
+
+
+def _shard(text: str) -> tuple[int, int]:
+    k, sep, n = text.partition("/")
+    if not (sep and k.strip().isdigit() and n.strip().isdigit() and int(k) < int(n)):
+        raise argparse.ArgumentTypeError(f"{text!r} is not K/N with 0 <= K < N (e.g. 3/10)")
+    return int(k), int(n)
+
+
+# ====================================================================== engagement merge
+def add_merge_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out", metavar="OUT", help="folder of the merged sweep")
+    parser.add_argument("shards", metavar="SHARD_DIR", nargs="+", help="the shard folders (engagement sweep --shard)")
+    parser.add_argument("--overwrite", action="store_true", help="replace whatever OUT holds")
+
+
+def merge_main(args: argparse.Namespace) -> int:
+    from .merge import merge_shards
+
+    manifest = merge_shards(args.shards, args.out, overwrite=args.overwrite)
+    print(f"{manifest['stored']} of {manifest['n_runs']} runs from {len(args.shards)} shards merged into "
+          f"{args.out}/ ({manifest['status']})")
+    return 0 if manifest["status"] == "complete" else 1
 
 
 # ====================================================================== engagement export

@@ -66,7 +66,8 @@ def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path,
               dask_workers: int | None = None, scheduler: str | None = None, backend: Backend | None = None,
               resume: bool = False, retry_failed: bool = False, progress: bool = True,
               run_function: Callable[..., Any] | None = None, extra_outcomes: Sequence[str] = (),
-              overwrite: bool = False, companies: bool = False, chunk_rows: int = 1000, flush_seconds: float = 30.0,
+              overwrite: bool = False, companies: bool = False, shard: tuple[int, int] | None = None,
+              chunk_rows: int = 1000, flush_seconds: float = 30.0,
               runs_per_task: int = 1, on_stored: Callable[[dict[str, Any]], None] | None = None) -> SweepReport:
     """Run a sweep into folder ``out`` and return a ``SweepReport``.
 
@@ -78,7 +79,9 @@ def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path,
     ``run_function`` replaces the model with a function of ``model.simulate``'s signature (it may be
     defined in a notebook or a script's ``__main__``: it travels with cloudpickle); ``extra_outcomes``
     names further numbers in its result's summary to store as columns. ``companies`` keeps a company-level table
-    per run (one row per company ever in its market). ``runs_per_task`` batches runs into one Dask task (for very short runs). ``on_stored(row)`` is called after each run is stored. Raises
+    per run (one row per company ever in its market). ``shard=(k, n)`` runs only the run ids ``i`` with
+    ``i % n == k`` (one task of a cluster job array; ``merge_shards`` joins the shard folders into one
+    sweep). ``runs_per_task`` batches runs into one Dask task (for very short runs). ``on_stored(row)`` is called after each run is stored. Raises
     ``SpecError``/``ValueError`` (one line) before any run for bad input.
     """
     spec = load_spec(spec)
@@ -90,11 +93,17 @@ def run_sweep(spec: SweepSpec | str | Path | Mapping[str, Any], out: str | Path,
     if backend is None:
         check_backend_options(workers=workers, dask_workers=dask_workers, scheduler=scheduler,
                               runs_per_task=runs_per_task)
+    shard = check_shard(shard, spec)
     lock = claim(out, resume=resume, overwrite=overwrite)
     try:
         if overwrite:
             clear(out)
         manifest, root_seed = _check_folder(spec, out, resume=resume)
+        if resume and manifest.get("shard") != (list(shard) if shard else None):
+            raise StoreError(f"{str(out)!r} holds shard {manifest.get('shard')} of this sweep, not "
+                             f"{list(shard) if shard else 'the whole sweep'}; use another folder")
+        if shard:
+            manifest["shard"] = list(shard)
         if extra_outcomes:
             manifest["extra_outcomes"] = list(extra_outcomes)
         if companies:
@@ -141,13 +150,14 @@ def _run(spec: SweepSpec, out: Path, manifest: dict[str, Any], design: Design, r
     manifest.setdefault("sessions", []).append(session)
     manifest["status"] = "running"
     write_manifest(out, manifest)
-    bar = _progress_bar(progress, spec, skipped, len(store.failed_ids))
+    bar = _progress_bar(progress, spec, skipped, len(store.failed_ids), shard_size(spec.n_runs, manifest.get("shard")))
     started = time.perf_counter()
     status = "interrupted"
     ran = failed_now = 0
     try:
         function = functools.partial(execute, config)
-        for task, output in backend.run(function, _pending_tasks(spec, design, store.stored, root_seed)):
+        shard = tuple(manifest["shard"]) if manifest.get("shard") else None
+        for task, output in backend.run(function, _pending_tasks(spec, design, store.stored, root_seed, shard)):
             if isinstance(output, Failure):
                 output = infrastructure_failure(config, task, output.reason)
             if not store.add_output(output):
@@ -160,7 +170,7 @@ def _run(spec: SweepSpec, out: Path, manifest: dict[str, Any], design: Design, r
                     bar.set_postfix(failed=len(store.failed_ids), refresh=False)
             if on_stored is not None:
                 on_stored(output.row)
-        status = "complete" if store.n_stored == spec.n_runs else "incomplete"
+        status = "complete" if store.n_stored == shard_size(spec.n_runs, manifest.get("shard")) else "incomplete"
     finally:
         try:
             store.close()
@@ -174,7 +184,7 @@ def _run(spec: SweepSpec, out: Path, manifest: dict[str, Any], design: Design, r
             write_manifest(out, manifest)
         finally:
             lock.release()
-    return SweepReport(out, spec.n_runs, store.n_stored, sorted(store.failed_ids), ran, skipped,
+    return SweepReport(out, shard_size(spec.n_runs, manifest.get("shard")), store.n_stored, sorted(store.failed_ids), ran, skipped,
                        time.perf_counter() - started, status, backend.name, root_seed)
 
 
@@ -221,11 +231,35 @@ def _check_same_sweep(out: Path, stored: Mapping[str, Any], new: Mapping[str, An
                              f"{new.get(key)!r} in this spec; use another folder")
 
 
-def _pending_tasks(spec: SweepSpec, design: Design, stored: np.ndarray, root_seed: int) -> Iterator[RunTask]:
+def check_shard(shard: Any, spec: SweepSpec) -> tuple[int, int] | None:
+    """``(k, n)`` with 0 <= k < n, for a spec with a root seed (every shard must draw the same seeds)."""
+    if shard is None:
+        return None
+    try:
+        k, n = (int(part) for part in shard)
+        valid = not any(isinstance(part, bool) for part in shard) and 0 <= k < n
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValueError(f"--shard = {shard!r} must be K/N with 0 <= K < N (task K of N)")
+    if spec.seed is None:
+        raise ValueError("--shard needs a root seed shared by all shards: set seed in [sweep] or pass --seed")
+    return k, n
+
+
+def shard_size(n_runs: int, shard: Sequence[int] | None) -> int:
+    """How many run ids a shard holds (all of them without a shard)."""
+    return n_runs if not shard else len(range(int(shard[0]), n_runs, int(shard[1])))
+
+
+def _pending_tasks(spec: SweepSpec, design: Design, stored: np.ndarray, root_seed: int,
+                   shard: tuple[int, int] | None = None) -> Iterator[RunTask]:
     """Tasks for the run ids not stored yet, in run-id order, drawn lazily."""
     for start in range(0, spec.n_runs, _BLOCK):
         for offset in np.flatnonzero(~stored[start:start + _BLOCK]):
             run_id = start + int(offset)
+            if shard is not None and run_id % shard[1] != shard[0]:
+                continue
             point, replicate = divmod(run_id, spec.replicates)
             yield RunTask(run_id, point, replicate, run_seed(root_seed, run_id), design.values(point))
 
@@ -238,12 +272,12 @@ def _write_design(out: Path, design: Design) -> None:
     write_parquet_atomically(pa.table(columns), out / DESIGN)
 
 
-def _progress_bar(progress: bool, spec: SweepSpec, done: int, failed: int):
+def _progress_bar(progress: bool, spec: SweepSpec, done: int, failed: int, total: int):
     if not progress:
         return None
     from tqdm import tqdm
 
-    bar = tqdm(total=spec.n_runs, initial=done, unit="run", desc=spec.name, smoothing=0.05, mininterval=0.5,
+    bar = tqdm(total=total, initial=done, unit="run", desc=spec.name, smoothing=0.05, mininterval=0.5,
                dynamic_ncols=True)
     bar.set_postfix(failed=failed, refresh=False)
     return bar
