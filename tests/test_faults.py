@@ -197,7 +197,19 @@ def test_sigterm_stops_a_sweep_cleanly_and_resume_completes_it(spec_file, refere
     assert_same_tables(out, reference)
 
 
-def test_a_killed_worker_is_replaced_in_an_experiment_too(tmp_path):
+EXPERIMENT_SEED = 9
+
+
+@pytest.fixture(scope="module")
+def calm_experiment(tmp_path_factory) -> Path:
+    """few_winners in quick mode, one worker, uninterrupted: what every recovery of it must give back."""
+    out = tmp_path_factory.mktemp("calm") / "few_winners"
+    assert engagement(["experiment", "few_winners", "--quick", "--workers", "1", "--seed", str(EXPERIMENT_SEED),
+                       "--out", str(out)]) == 0
+    return out
+
+
+def test_a_killed_worker_is_replaced_in_an_experiment_too(calm_experiment, tmp_path):
     from experiments import common
     from experiments import few_winners as module
     from model.batch import ProcessBackend
@@ -219,24 +231,23 @@ def test_a_killed_worker_is_replaced_in_an_experiment_too(tmp_path):
     killer = threading.Thread(target=kill_one_worker, daemon=True)
     killer.start()
     try:
-        common.execute(module, quick=True, out=tmp_path / "killed", workers=2, seed=5, backend=backend)
+        common.execute(module, quick=True, out=tmp_path / "killed", workers=2, seed=EXPERIMENT_SEED, backend=backend)
     finally:
         backend.close()
         killer.join(timeout=5)
     assert killed
     assert backend.restarts >= 1
-    common.execute(module, quick=True, out=tmp_path / "calm", workers=1, seed=5)
     for name in ("runs", "timeseries", "companies", "horizons"):
-        pd.testing.assert_frame_equal(read_frame(tmp_path / "killed", name), read_frame(tmp_path / "calm", name))
+        pd.testing.assert_frame_equal(read_frame(tmp_path / "killed", name), read_frame(calm_experiment, name))
     from model.params import PARAM_NAMES, Params
 
-    runs = read_frame(tmp_path / "calm")
+    runs = read_frame(calm_experiment)
     assert set(PARAM_NAMES) <= set(runs.columns)  # every parameter of a run is a column of the runs table
     assert (runs["n_users"] == 1000).all()  # quick mode's override
     assert (runs["maturity_age"] == Params().maturity_age).all()  # a default
 
 
-def test_an_experiment_killed_mid_way_resumes_to_the_identical_tables(tmp_path, capsys):
+def test_an_experiment_killed_mid_way_resumes_to_the_identical_tables(calm_experiment, tmp_path, capsys):
     out = tmp_path / "exp"
     parent = start(["experiment", "few_winners", "--quick", "--workers", "1", "--seed", "9", "--out", str(out)])
     try:
@@ -254,17 +265,25 @@ def test_an_experiment_killed_mid_way_resumes_to_the_identical_tables(tmp_path, 
     assert engagement(["experiment", "few_winners", "--quick", "--workers", "1", "--seed", "9", "--out", str(out),
                        "--resume"]) == 0
     assert verify(out) == []
-    assert engagement(["experiment", "few_winners", "--quick", "--workers", "1", "--seed", "9",
-                       "--out", str(tmp_path / "calm")]) == 0
     for name in ("runs", "timeseries", "companies", "horizons"):
-        pd.testing.assert_frame_equal(read_frame(out, name), read_frame(tmp_path / "calm", name))
+        pd.testing.assert_frame_equal(read_frame(out, name), read_frame(calm_experiment, name))
 
 
 # ====================================================================== corrupted parts, journal, manifest
-@pytest.fixture
-def stored_sweep(spec, tmp_path) -> Path:
-    out = tmp_path / "sweep"
+@pytest.fixture(scope="module")
+def pristine_sweep(spec, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("pristine") / "sweep"
     assert run_sweep(spec, out, progress=False, chunk_rows=10).complete
+    return out
+
+
+@pytest.fixture
+def stored_sweep(pristine_sweep, tmp_path) -> Path:
+    """A finished sweep of 40 runs in 4 parts, a fresh copy for each test to damage."""
+    import shutil
+
+    out = tmp_path / "sweep"
+    shutil.copytree(pristine_sweep, out)
     return out
 
 
