@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from model.cli import UsageError, provenance
+from model.metrics import mean_ci
 from model.seeds import EXPERIMENT_SPAWN_BASE, run_seed
 from model.seeds import derived_seed as _derived_seed
 from model.store import FORMAT, MANIFEST, TableStore, publish
@@ -155,24 +156,6 @@ def read_store_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
 
 
 # ====================================================================== statistics
-def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and its ``level`` confidence interval (Student t over replicates).
-
-    One value: the interval is that value (no spread known). NaNs are ignored.
-    """
-    from scipy import stats
-
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if x.size < 2:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-    return mean, mean - half, mean + half
-
-
 def ratio_of_means(numerator: Sequence[float] | np.ndarray, denominator: Sequence[float] | np.ndarray,
                    level: float = 0.95) -> tuple[float, float, float]:
     """Ratio of two means over replicates, e.g. losers per winner = mean losers / mean winners.

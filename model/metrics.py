@@ -8,6 +8,7 @@ top shares 0 and a rank-size slope of 0.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -237,3 +238,22 @@ def salganik_unpredictability(final_shares: np.ndarray) -> float:
     pairs = worlds * (worlds - 1) / 2
     per_company = diffs.sum(axis=(0, 1)) / 2 / pairs
     return float(per_company.mean())
+
+
+# ====================================================================== statistics over replicates
+def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and its ``level`` confidence interval (Student t over replicates).
+
+    One value: the interval is that value (no spread known). NaNs are ignored.
+    """
+    from scipy import stats
+
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return mean, mean - half, mean + half

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..metrics import mean_ci
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
@@ -147,21 +149,6 @@ def _wrap(text: str, width: int = 34) -> str:
 
 
 # ====================================================================== statistics
-def mean_ci(values: Any, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and its ``level`` interval over replicates (Student t); NaNs ignored; one value: no spread."""
-    from scipy import stats
-
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if x.size < 2:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-    return mean, mean - half, mean + half
-
-
 def outcome_values(runs: pd.DataFrame, outcome: str) -> np.ndarray:
     """An outcome column as floats, an undefined value (null) as NaN."""
     import pandas as pd

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import math
 import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from ..batch import describe
 from ..model import EngagementModel
 from ..params import Params
 from .spec import INTEGER_METRICS
@@ -175,13 +174,3 @@ def encode_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return json.dumps(dict(sorted(value.items())), separators=(",", ":"))
     return value
-
-
-def describe(error: BaseException) -> str:
-    """One line: the exception type and message, and where it was raised (innermost frame)."""
-    message = " ".join(str(error).split())
-    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
-    frames = traceback.extract_tb(error.__traceback__)
-    if frames:
-        text += f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})"
-    return text
