@@ -39,6 +39,7 @@ from model.metrics import mean_ci
 from model.seeds import EXPERIMENT_SPAWN_BASE, run_seed
 from model.seeds import derived_seed as _derived_seed
 from model.store import FORMAT, MANIFEST, TableStore, publish
+from model.sweep.worker import fixed_columns
 
 #: Root seed used when none is given (the year of the article).
 DEFAULT_SEED = 2015
@@ -103,7 +104,7 @@ def tables_of(job: Job, seed: int, output: dict[str, Any]) -> dict[str, Any]:
     keys = {"seed": seed, **job.conditions}
     row = {**keys, **output.get(RUNS_TABLE, {})}
     # then every parameter of the run (its overrides and the defaults): a row is a complete record of its run
-    row.update({name: value for name, value in _parameter_columns(job.params).items() if name not in row})
+    row.update({name: value for name, value in fixed_columns(job.params, varied=()).items() if name not in row})
     tables: dict[str, Any] = {RUNS_TABLE: row}
     for name, frame in output.items():
         if name == RUNS_TABLE:
@@ -113,13 +114,6 @@ def tables_of(job: Job, seed: int, output: dict[str, Any]) -> dict[str, Any]:
             frame.insert(position, key, value)
         tables[name] = frame
     return tables
-
-
-def _parameter_columns(params: dict[str, Any]) -> dict[str, Any]:
-    from model.params import Params
-    from model.sweep.worker import encode_value
-
-    return {name: encode_value(value) for name, value in Params(**params).to_dict().items()}
 
 
 def run_jobs(module_name: str, jobs: Sequence[Job], root: int, store: TableStore, workers: int = 1,
@@ -366,7 +360,7 @@ def execute(module: Any, quick: bool = False, out: str | Path | None = None, wor
         manifest["run_time_seconds"] = round(time.perf_counter() - started, 2)
         write_manifest(root, manifest)  # the figures read the headline numbers from it
         figure_stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
-        figures = draw_figures(module, root, figure_stage, tables, manifest)
+        figures = draw_figures(module, figure_stage, tables, manifest)
         manifest["figures"] = sorted(path.name for path in figures)
         manifest["wall_time_seconds"] = round(time.perf_counter() - started, 2)
         manifest["status"] = "complete"
@@ -410,22 +404,15 @@ def _plain_json(value: Any) -> Any:
 FIGURE_DATA = "figure_data"
 
 
-def draw_figures(module: Any, folder: Path, figure_dir: Path, tables: dict[str, pd.DataFrame] | None,
-                 manifest: dict[str, Any]) -> list[Path]:
-    """Draw an experiment's figures into ``figure_dir``.
-
-    A module with ``figure_data(tables, manifest) -> {name: DataFrame}`` and ``draw(data, manifest,
-    figure_dir) -> [paths]`` gets its figure data written as ``figure_data/NAME.csv`` beside the figures
-    (published with them); a module with only ``plot`` is drawn from its full tables.
-    """
-    if hasattr(module, "figure_data") and hasattr(module, "draw"):
-        data = module.figure_data(tables if tables is not None else read_tables(folder), manifest)
-        target = figure_dir / FIGURE_DATA
-        target.mkdir(exist_ok=True)
-        for name, frame in data.items():
-            frame.to_csv(target / f"{name}.csv", index=False)
-        return module.draw(read_figure_data(figure_dir), manifest, figure_dir)
-    return module.plot(folder, figure_dir, tables=tables)
+def draw_figures(module: Any, figure_dir: Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> list[Path]:
+    """Draw an experiment's figures into ``figure_dir``: ``module.figure_data(tables, manifest)`` is written
+    as ``figure_data/NAME.csv`` beside the figures (published with them), and ``module.draw`` draws from
+    that CSV round trip, exactly what ``redraw`` reads later."""
+    target = figure_dir / FIGURE_DATA
+    target.mkdir(exist_ok=True)
+    for name, frame in module.figure_data(tables, manifest).items():
+        frame.to_csv(target / f"{name}.csv", index=False)
+    return module.draw(read_figure_data(figure_dir), manifest, figure_dir)
 
 
 def plot_from_tables(module: Any, out: str | Path, figure_dir: str | Path | None = None,
@@ -451,17 +438,14 @@ def read_figure_data(folder: str | Path) -> dict[str, pd.DataFrame]:
 
 
 def redraw(module: Any, folder: str | Path) -> list[Path]:
-    """Redraw an experiment's figures from its stored figure data (or, for a module without it, from its
-    tables), publishing them into ``folder``."""
+    """Redraw an experiment's figures from its stored figure data, publishing them into ``folder``."""
     from model.store import FolderLock, StoreError
 
     folder = Path(folder)
     manifest = read_manifest(folder)
-    uses_data = hasattr(module, "figure_data") and hasattr(module, "draw")
-    if uses_data and not (folder / FIGURE_DATA).is_dir():
+    if not (folder / FIGURE_DATA).is_dir():
         raise UsageError(f"{str(folder)!r} lacks {FIGURE_DATA}/, the data its figures are drawn from; rerun the "
                          f"experiment (engagement experiment {module.NAME} --out {folder} --overwrite)")
-    tables = None if uses_data else read_tables(folder)
     try:
         lock = FolderLock(folder).acquire()
     except OSError as error:
@@ -469,10 +453,7 @@ def redraw(module: Any, folder: str | Path) -> list[Path]:
     try:
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
         try:
-            if uses_data:
-                figures = module.draw(read_figure_data(folder), manifest, staging)
-            else:
-                figures = module.plot(folder, staging, tables=tables)
+            figures = module.draw(read_figure_data(folder), manifest, staging)
             publish(staging, folder)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

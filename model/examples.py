@@ -66,10 +66,10 @@ def find(name: str) -> Example:
     for example in known:
         if example.name == wanted:
             return example
-    import difflib
+    from .params import did_you_mean
 
-    close = difflib.get_close_matches(wanted, [e.name for e in known], n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    close = did_you_mean(wanted, [e.name for e in known])
+    hint = f" (did you mean '{close}'?)" if close else ""
     raise UsageError(f"no example called '{name}'{hint}; 'engagement examples' lists them")
 
 

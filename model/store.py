@@ -339,15 +339,12 @@ class TableStore:
             drop = pc.is_in(runs[KEY], value_set=_pa().array(failed, _pa().int64()))
             if not pc.any(drop).as_py():
                 continue
-            kept_ids = runs.filter(pc.invert(drop))[KEY]
+            kept = runs.filter(pc.invert(drop))
             siblings = {}
             for table, path in files.items():
-                if table == RUNS:
-                    continue
-                part = _read_parquet(path)
-                part = part.filter(pc.is_in(part[KEY], value_set=kept_ids))
-                siblings[table] = part
-            kept = runs.filter(pc.invert(drop))
+                if table != RUNS:
+                    part = _read_parquet(path)
+                    siblings[table] = part.filter(pc.is_in(part[KEY], value_set=kept[KEY]))
             if kept.num_rows == 0:
                 for path in files.values():
                     path.unlink()
@@ -463,22 +460,18 @@ def _part_groups(root: Path) -> dict[int, dict[str, Path]]:
 
 
 def _stray_files(root: Path, groups: Mapping[int, Mapping[str, Path]]) -> list[tuple[str, Path]]:
-    """Entries of table folders that are no part of a group: foreign files, folders, orphan parts."""
+    """Entries of table folders that are no part of a group: foreign files, folders, orphan parts (a table's
+    part whose runs part is missing: killed between two renames of a flush)."""
     known = {path for files in groups.values() for path in files.values()}
+    tables = {RUNS} | {name for files in groups.values() for name in files}
+    folders = [root / RUNS] + sorted(folder for folder in root.iterdir() if folder.is_dir() and folder.name != RUNS
+                                      and folder.name != QUARANTINE and not folder.name.startswith("."))
     strays = []
-    table_dirs = [RUNS] + [name for files in groups.values() for name in files]
-    for folder in dict.fromkeys(table_dirs):
-        for entry in sorted((root / folder).iterdir()) if (root / folder).is_dir() else []:
-            if entry.name.startswith("."):
-                continue
-            if entry not in known:
-                strays.append((folder, entry))
-    # parts of other tables whose runs part is missing (killed between two renames of a flush)
-    for folder in sorted(root.iterdir()):
-        if folder.is_dir() and folder.name not in (RUNS, QUARANTINE) and not folder.name.startswith("."):
-            for path in sorted(folder.glob("part-*.parquet")):
-                if path not in known and (folder.name, path) not in strays:
-                    strays.append((folder.name, path))
+    for folder in folders:
+        # in a table's folder anything foreign is stray; elsewhere (figures/, analysis/) only Parquet parts
+        entries = folder.iterdir() if folder.name in tables else folder.glob("part-*.parquet")
+        strays += [(folder.name, entry) for entry in sorted(entries)
+                   if not entry.name.startswith(".") and entry not in known]
     return strays
 
 

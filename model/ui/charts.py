@@ -18,6 +18,7 @@ import io
 import logging
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -245,16 +246,21 @@ def draw_formats(data: MarketData, lang: str = "en", horizon: int = 100) -> Figu
     return fig
 
 
+def _series_lines(ax: Any, data: MarketData, metrics: Sequence[str], labels: Sequence[str], colours: Sequence[str],
+                  linestyles: Sequence[Any], lang: str, horizon: int) -> None:
+    """One line per metric of the market's series over its time axis (the line charts' common part)."""
+    for name, label, colour, linestyle in zip(metrics, labels, colours, linestyles, strict=True):
+        ax.plot(data.steps, data.series[name], color=colour, linestyle=linestyle, linewidth=2, label=_(label, lang))
+    _time_axis(ax, data, horizon, lang)
+
+
 def draw_companies(data: MarketData, lang: str = "en", horizon: int = 100) -> Figure:
     """Companies in the market, newcomers so far and exits so far."""
     series = data.series
     with _DRAW_LOCK, _style():
         fig, ax = _figure(legend_width=0.31)
-        for name, label, colour, linestyle in zip(
-                COMPANY_METRICS, ("in the market", "entries so far", "exits so far"),
-                (PALETTE[0], PALETTE[2], PALETTE[3]), ("-", "--", ":"), strict=True):
-            ax.plot(data.steps, series[name], color=colour, linestyle=linestyle, linewidth=2, label=_(label, lang))
-        _time_axis(ax, data, horizon, lang)
+        _series_lines(ax, data, COMPANY_METRICS, ("in the market", "entries so far", "exits so far"),
+                      (PALETTE[0], PALETTE[2], PALETTE[3]), ("-", "--", ":"), lang, horizon)
         highest = max(float(data.n_companies), *(float(series[n].max()) for n in COMPANY_METRICS))
         ax.set(ylim=(0, nice_ceiling(highest * 1.05)), ylabel=_("companies", lang))
         ax.yaxis.set_major_locator(_locator())
@@ -265,14 +271,10 @@ def draw_companies(data: MarketData, lang: str = "en", horizon: int = 100) -> Fi
 
 def draw_concentration(data: MarketData, lang: str = "en", horizon: int = 100) -> Figure:
     """Gini over every company that entered and among the survivors, and the leader's share."""
-    series = data.series
     with _DRAW_LOCK, _style():
         fig, ax = _figure(legend_width=0.31)
-        for name, label, colour, linestyle in zip(
-                CONCENTRATION_METRICS, ("Gini, all\nthat entered", "Gini,\nsurvivors", "leader's\nshare"),
-                (PALETTE[4], PALETTE[1], PALETTE[7]), ("-.", "--", "-"), strict=True):
-            ax.plot(data.steps, series[name], color=colour, linestyle=linestyle, linewidth=2, label=_(label, lang))
-        _time_axis(ax, data, horizon, lang)
+        _series_lines(ax, data, CONCENTRATION_METRICS, ("Gini, all\nthat entered", "Gini,\nsurvivors", "leader's\nshare"),
+                      (PALETTE[4], PALETTE[1], PALETTE[7]), ("-.", "--", "-"), lang, horizon)
         ax.set(ylim=(0, 1.02))
         ax.set_yticks([0, 0.5, 1], ["0", "0.5", "1"])
         _legend_right(ax)
